@@ -48,6 +48,8 @@ import org.bouncycastle.math.ec.ECPoint;
 public final class PemKeyReader {
     private PemKeyReader() {}
 
+    static final String EC_PARAMETERS = "EC PARAMETERS";
+
     public static PemReadResult readFile(Path file) {
         byte[] bytes;
         try {
@@ -95,7 +97,7 @@ public final class PemKeyReader {
             throw new Skip("not a DER key structure (garbage or truncated data)");
         }
         if (der instanceof ASN1ObjectIdentifier oid) {
-            throw new Skip("EC PARAMETERS (" + curveName(oid) + "), not a key");
+            throw new Skip(EC_PARAMETERS + " (" + curveName(oid) + "), not a key");
         }
         if (!(der instanceof ASN1Sequence seq) || seq.size() < 2) {
             throw new Skip("not a DER key structure (garbage or truncated data)");

@@ -1,0 +1,280 @@
+package io.kubeoidc.store;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.kubeoidc.files.AtomicFiles;
+import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.keys.VerificationKey;
+import io.kubeoidc.keyset.KeySet;
+import io.kubeoidc.keyset.KeyState;
+import io.kubeoidc.keyset.ManagedKey;
+import io.kubeoidc.pem.KeyFileException;
+import io.kubeoidc.pem.ParsedKey;
+import io.kubeoidc.pem.PemKeyReader;
+import io.kubeoidc.pem.PemKeyWriter;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The embedded default store: one directory holding {@code KID.pub} for every key, {@code KID.key}
+ * (0600, PKCS#1 or SEC1) for keys whose private half we hold, and {@code keyset.json} with states,
+ * timestamps and the revision.
+ *
+ * <p>Crash safety comes from the write order: key files are written and fsynced first, then the
+ * metadata is replaced atomically, then files of keys that left the set are deleted. A crash at any
+ * point leaves either the old or the new metadata, and every file either refers to exists.
+ * An advisory lock on {@code .lock} serialises writers across processes (service and CLI).
+ */
+public final class DirectoryKeyStore implements KeyStore {
+    static final String METADATA = "keyset.json";
+    static final String LOCK = ".lock";
+    private static final int FORMAT = 1;
+
+    private final Path dir;
+    private final Duration lockTimeout;
+
+    public DirectoryKeyStore(Path dir) {
+        this(dir, Duration.ofSeconds(10));
+    }
+
+    public DirectoryKeyStore(Path dir, Duration lockTimeout) {
+        this.dir = dir.toAbsolutePath().normalize();
+        this.lockTimeout = lockTimeout;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    @Override
+    public String describe() {
+        return "key store " + dir;
+    }
+
+    @Override
+    public StoredKeys load() {
+        Path metadata = dir.resolve(METADATA);
+        Map<String, Object> json;
+        try {
+            json = JSONObjectUtils.parse(Files.readString(metadata, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return StoredKeys.EMPTY;
+        } catch (IOException | java.text.ParseException e) {
+            throw new KeyStoreException(describe() + ": cannot read " + METADATA + ": " + e.getMessage(), e);
+        }
+        try {
+            return decode(json);
+        } catch (KeyStoreException e) {
+            throw e;
+        } catch (java.text.ParseException | RuntimeException e) {
+            throw new KeyStoreException(describe() + ": " + METADATA + " is invalid: " + e.getMessage(), e);
+        }
+    }
+
+    /** The revision on disk, read without loading key files (cheap change detection). */
+    public long storedRevision() {
+        try {
+            Map<String, Object> json = JSONObjectUtils.parse(Files.readString(dir.resolve(METADATA), StandardCharsets.UTF_8));
+            return JSONObjectUtils.getLong(json, "revision");
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException | java.text.ParseException e) {
+            throw new KeyStoreException(describe() + ": cannot read " + METADATA + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new KeyStoreException(describe() + ": cannot create directory: " + e.getMessage(), e);
+        }
+        try (Lock ignored = lock()) {
+            long current = storedRevision();
+            if (current != baseRevision) {
+                throw new StaleKeySetException(describe() + " changed while this change was prepared (revision "
+                        + baseRevision + ", now " + current + "); reload and try again");
+            }
+            Map<String, SigningKey> provided = newKeys.stream()
+                    .collect(Collectors.toMap(SigningKey::kid, k -> k, (a, b) -> a));
+            for (ManagedKey k : next.keys()) {
+                SigningKey priv = provided.get(k.kid());
+                if (priv != null) {
+                    AtomicFiles.write(privateFile(k.kid()), PemKeyWriter.privateKey(priv), AtomicFiles.PRIVATE);
+                } else if (k.hasPrivateKey() && !Files.isRegularFile(privateFile(k.kid()))) {
+                    throw new KeyStoreException(describe() + ": key " + k.kid()
+                            + " needs its private key, which was neither given nor stored");
+                }
+                if (!Files.isRegularFile(publicFile(k.kid()))) {
+                    AtomicFiles.write(publicFile(k.kid()), PemKeyWriter.publicKeys(List.of(k.key())), AtomicFiles.PUBLIC);
+                }
+            }
+            KeySet committed = new KeySet(baseRevision + 1, next.keys());
+            AtomicFiles.write(dir.resolve(METADATA), encode(committed), AtomicFiles.PUBLIC);
+            deleteUnreferenced(committed);
+            return load();
+        } catch (IOException e) {
+            throw new KeyStoreException(describe() + ": write failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes key files the committed set no longer names (keys removed, or orphans of a crash). */
+    private void deleteUnreferenced(KeySet committed) throws IOException {
+        Set<String> keep = new java.util.HashSet<>();
+        for (ManagedKey k : committed.keys()) {
+            keep.add(k.kid() + ".pub");
+            if (k.hasPrivateKey()) {
+                keep.add(k.kid() + ".key");
+            }
+        }
+        List<Path> stale;
+        try (Stream<Path> files = Files.list(dir)) {
+            stale = files.filter(p -> {
+                String name = p.getFileName().toString();
+                return (name.endsWith(".pub") || name.endsWith(".key")) && !keep.contains(name);
+            }).toList();
+        }
+        for (Path p : stale) {
+            AtomicFiles.deleteDurably(p);
+        }
+    }
+
+    private Path privateFile(String kid) {
+        return dir.resolve(kid + ".key");
+    }
+
+    private Path publicFile(String kid) {
+        return dir.resolve(kid + ".pub");
+    }
+
+    private StoredKeys decode(Map<String, Object> json) throws java.text.ParseException {
+        long format = JSONObjectUtils.getLong(json, "format");
+        if (format != FORMAT) {
+            throw new KeyStoreException(describe() + ": " + METADATA + " has format " + format
+                    + "; this version reads format " + FORMAT);
+        }
+        long revision = JSONObjectUtils.getLong(json, "revision");
+        List<ManagedKey> keys = new ArrayList<>();
+        Map<String, SigningKey> signing = new HashMap<>();
+        for (Map<String, Object> entry : JSONObjectUtils.getJSONObjectArray(json, "keys")) {
+            String kid = JSONObjectUtils.getString(entry, "kid");
+            boolean hasPrivate = JSONObjectUtils.getBoolean(entry, "private");
+            VerificationKey pub = readKey(publicFile(kid), kid, false).verificationKey();
+            if (hasPrivate) {
+                ParsedKey priv = readKey(privateFile(kid), kid, true);
+                signing.put(kid, priv.signingKey().orElseThrow());
+            }
+            keys.add(new ManagedKey(pub, KeyState.valueOf(JSONObjectUtils.getString(entry, "state")), hasPrivate,
+                    Instant.parse(JSONObjectUtils.getString(entry, "created")),
+                    Instant.parse(JSONObjectUtils.getString(entry, "since")),
+                    JSONObjectUtils.getString(entry, "origin")));
+        }
+        return new StoredKeys(new KeySet(revision, keys), signing);
+    }
+
+    private ParsedKey readKey(Path file, String kid, boolean wantPrivate) {
+        if (!Files.isRegularFile(file)) {
+            throw new KeyStoreException(describe() + " is inconsistent: " + METADATA + " lists key " + kid
+                    + " but " + file.getFileName() + " is missing; restore the directory from backup");
+        }
+        List<ParsedKey> parsed;
+        try {
+            parsed = PemKeyReader.readFile(file).requireKeys();
+        } catch (KeyFileException e) {
+            throw new KeyStoreException(describe() + " is inconsistent: " + e.getMessage(), e);
+        }
+        ParsedKey k = parsed.get(0);
+        if (!k.kid().equals(kid) || (wantPrivate && !k.isPrivate())) {
+            throw new KeyStoreException(describe() + " is inconsistent: " + file.getFileName()
+                    + " does not hold the " + (wantPrivate ? "private" : "public") + " key " + kid);
+        }
+        return k;
+    }
+
+    private static byte[] encode(KeySet set) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("format", FORMAT);
+        json.put("revision", set.revision());
+        List<Object> keys = new ArrayList<>();
+        for (ManagedKey k : set.keys()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("kid", k.kid());
+            e.put("alg", k.key().algorithm().getName());
+            e.put("state", k.state().name());
+            e.put("private", k.hasPrivateKey());
+            e.put("created", k.created().toString());
+            e.put("since", k.stateSince().toString());
+            e.put("origin", k.origin());
+            keys.add(e);
+        }
+        json.put("keys", keys);
+        return (JSONObjectUtils.toJSONString(json) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Cross-process advisory lock on DIR/.lock, held only for the duration of one commit. */
+    private Lock lock() throws IOException {
+        Path lockFile = dir.resolve(LOCK);
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        long deadline = System.nanoTime() + lockTimeout.toNanos();
+        try {
+            while (true) {
+                FileLock lock;
+                try {
+                    lock = ch.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    lock = null; // held by another thread of this process
+                }
+                if (lock != null) {
+                    ch.truncate(0);
+                    ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+                    return new Lock(ch, lock);
+                }
+                if (System.nanoTime() > deadline) {
+                    String holder = Files.readString(lockFile, StandardCharsets.US_ASCII).strip();
+                    throw new StoreLockedException(describe() + " is locked by another writer"
+                            + (holder.isEmpty() ? "" : " (pid " + holder + ")") + " for more than "
+                            + lockTimeout.toSeconds() + " s; try again, or check for a stuck process");
+                }
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ch.close();
+            throw new KeyStoreException(describe() + ": interrupted while waiting for the lock");
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private record Lock(FileChannel channel, FileLock lock) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.kubeoidc.store;
+
+import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.keyset.KeySet;
+import java.util.Collection;
+
+/**
+ * Durable home of the key set and its private keys. Implementations: a directory (default); a
+ * distributed store (etcd) fits the same contract: load, then commit conditioned on the revision
+ * that was loaded, so two writers can never both win.
+ */
+public interface KeyStore {
+
+    /** The current key set, or {@link StoredKeys#EMPTY} for a new store. */
+    StoredKeys load();
+
+    /**
+     * Atomically replaces the key set.
+     *
+     * @param baseRevision the revision {@code next} was derived from; a different stored revision
+     *                     fails with {@link StaleKeySetException} and changes nothing
+     * @param newKeys      private keys that {@code next} introduces (the store keeps them secret)
+     * @return the committed state, at revision {@code baseRevision + 1}
+     */
+    StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys);
+
+    /** Where the store lives, for messages. */
+    String describe();
+}

@@ -1,0 +1,139 @@
+package io.kubeoidc.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.kubeoidc.Vectors;
+import io.kubeoidc.keys.KeySpec;
+import io.kubeoidc.keyset.FirstKey;
+import io.kubeoidc.keyset.KeyImport;
+import io.kubeoidc.keyset.KeySet;
+import io.kubeoidc.keyset.KeySetChange;
+import io.kubeoidc.keyset.KeyState;
+import io.kubeoidc.keyset.ManagedKey;
+import io.kubeoidc.pem.PemKeyReader;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirectoryKeyStoreTest {
+    private static final Instant NOW = Instant.parse("2026-11-24T10:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    private KeySetChange importUpstream(KeySet current) {
+        return KeyImport.plan(current, List.of(
+                PemKeyReader.readFile(Vectors.path("vectors/k8s-serviceaccount-testkeys/rsa-2048-private.pkcs1.pem")),
+                PemKeyReader.readFile(Vectors.path("vectors/k8s-serviceaccount-testkeys/rsa-2048-public.pem")),
+                PemKeyReader.readFile(Vectors.path("vectors/k8s-serviceaccount-testkeys/ecdsa-p256-public.pem"))),
+                false, false, NOW);
+    }
+
+    @Test
+    void newStoreIsEmpty() {
+        assertThat(new DirectoryKeyStore(dir.resolve("absent")).load().keySet().isEmpty()).isTrue();
+    }
+
+    @Test
+    void commitAndLoadRoundTrip() throws Exception {
+        var store = new DirectoryKeyStore(dir);
+        KeySetChange change = importUpstream(KeySet.EMPTY);
+        StoredKeys stored = store.commit(0, change.next(), change.newKeys());
+
+        StoredKeys loaded = new DirectoryKeyStore(dir).load();
+        assertThat(loaded.keySet()).isEqualTo(stored.keySet());
+        assertThat(loaded.keySet().revision()).isEqualTo(1);
+        assertThat(loaded.keySet().keys()).extracting(ManagedKey::kid, ManagedKey::state).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU", KeyState.ACTIVE),
+                org.assertj.core.groups.Tuple.tuple("SoABiieYuNx4UdqYvZRVeuC6SihxgLrhLy9peHMHpTc", KeyState.VERIFY_ONLY));
+        assertThat(loaded.activeSigningKey().orElseThrow().privateKey())
+                .isEqualTo(change.newKeys().get(0).privateKey());
+        Path keyFile = dir.resolve("JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU.key");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
+        assertThat(dir.resolve("SoABiieYuNx4UdqYvZRVeuC6SihxgLrhLy9peHMHpTc.key")).doesNotExist();
+        assertThat(Files.readString(dir.resolve("keyset.json"))).doesNotContain("PRIVATE");
+    }
+
+    @Test
+    void staleRevisionIsRefusedAndChangesNothing() throws Exception {
+        var store = new DirectoryKeyStore(dir);
+        KeySetChange first = importUpstream(KeySet.EMPTY);
+        store.commit(0, first.next(), first.newKeys());
+        byte[] before = Files.readAllBytes(dir.resolve("keyset.json"));
+
+        KeySetChange other = FirstKey.ifNeeded(KeySet.EMPTY, KeySpec.EC_P256, new SecureRandom(), NOW).orElseThrow();
+        assertThatThrownBy(() -> store.commit(0, other.next(), other.newKeys()))
+                .isInstanceOf(StaleKeySetException.class)
+                .hasMessageContaining("revision 0, now 1");
+        assertThat(Files.readAllBytes(dir.resolve("keyset.json"))).isEqualTo(before);
+        assertThat(dir.resolve(other.newKeys().get(0).kid() + ".key")).doesNotExist();
+    }
+
+    @Test
+    void aSecondWriterInAnotherProcessGetsAClearMessage() throws Exception {
+        Files.createDirectories(dir);
+        Path lockFile = dir.resolve(".lock");
+        Files.writeString(lockFile, "");
+        // A POSIX (fcntl) lock from a process we did not write: Python's fcntl.lockf.
+        Process holder = new ProcessBuilder("/usr/bin/python3", "-c",
+                "import fcntl,sys,time\nf=open(sys.argv[1],'r+')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('locked',flush=True)\ntime.sleep(60)",
+                lockFile.toString()).redirectErrorStream(true).start();
+        try {
+            var line = new BufferedReader(new InputStreamReader(holder.getInputStream())).readLine();
+            assertThat(line).isEqualTo("locked");
+            var store = new DirectoryKeyStore(dir, Duration.ofMillis(300));
+            KeySetChange change = importUpstream(KeySet.EMPTY);
+            assertThatThrownBy(() -> store.commit(0, change.next(), change.newKeys()))
+                    .isInstanceOf(StoreLockedException.class)
+                    .hasMessageContaining("is locked by another writer");
+            assertThat(dir.resolve("keyset.json")).doesNotExist();
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        // Once the other writer is gone, the write goes through.
+        KeySetChange change = importUpstream(KeySet.EMPTY);
+        assertThat(new DirectoryKeyStore(dir).commit(0, change.next(), change.newKeys()).keySet().revision()).isEqualTo(1);
+    }
+
+    @Test
+    void missingKeyFileIsReportedWithItsKid() throws Exception {
+        var store = new DirectoryKeyStore(dir);
+        KeySetChange change = importUpstream(KeySet.EMPTY);
+        store.commit(0, change.next(), change.newKeys());
+        Files.delete(dir.resolve("JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU.key"));
+        assertThatThrownBy(store::load).isInstanceOf(KeyStoreException.class)
+                .hasMessageContaining("lists key JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU")
+                .hasMessageContaining(".key is missing");
+    }
+
+    @Test
+    void filesOfRemovedKeysAndCrashOrphansAreDeletedOnCommit() throws Exception {
+        var store = new DirectoryKeyStore(dir);
+        KeySetChange change = importUpstream(KeySet.EMPTY);
+        StoredKeys stored = store.commit(0, change.next(), change.newKeys());
+        Files.writeString(dir.resolve("orphan.key"), "left by a crash before the metadata was written");
+        KeySet withoutEc = new KeySet(stored.keySet().revision(), List.of(stored.keySet().keys().get(0)));
+        store.commit(1, withoutEc, List.of());
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
+                    .containsExactlyInAnyOrder("keyset.json", "JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU.key",
+                            "JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU.pub");
+        }
+    }
+
+    @Test
+    void corruptMetadataNamesTheFile() throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("keyset.json"), "{not json");
+        assertThatThrownBy(() -> new DirectoryKeyStore(dir).load()).hasMessageContaining("cannot read keyset.json");
+    }
+}
