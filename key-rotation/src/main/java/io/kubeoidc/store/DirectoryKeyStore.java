@@ -104,7 +104,11 @@ public final class DirectoryKeyStore implements KeyStore {
     @Override
     public StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys) {
         try {
-            Files.createDirectories(dir);
+            if (!Files.isDirectory(dir)) {
+                // Only the owner may list or enter a new store; an existing directory keeps its mode.
+                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
         } catch (IOException e) {
             throw new KeyStoreException(describe() + ": cannot create directory: " + e.getMessage(), e);
         }

@@ -1,0 +1,60 @@
+package io.kubeoidc.service;
+
+import io.kubeoidc.service.config.IssuerProperties;
+import io.kubeoidc.service.config.IssuerSettings;
+import io.kubeoidc.service.keys.IssuerKeys;
+import io.kubeoidc.store.DirectoryKeyStore;
+import java.security.SecureRandom;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+class ServiceConfig {
+    private static final Logger log = LoggerFactory.getLogger(ServiceConfig.class);
+
+    @Bean
+    IssuerSettings issuerSettings(IssuerProperties properties, @Value("${server.port:8080}") int serverPort) {
+        IssuerSettings settings = IssuerSettings.from(properties, serverPort);
+        if (settings.developmentIssuer()) {
+            log.warn("""
+
+                    ********************************************************************************
+                    * DEVELOPMENT ISSUER: issuer.url is not set, so the issuer is {}
+                    * over plain http. Entra ID and kube-apiserver reject http issuers, and tokens
+                    * for this issuer are useless outside this machine. For a real cluster set
+                    * issuer.url (ISSUER_URL) to the public https URL of your OIDC documents.
+                    ********************************************************************************""",
+                    settings.issuer().issuer());
+        } else if (settings.issuer().insecureHttp()) {
+            log.warn("issuer.allow-insecure-http=true: serving http URLs ({}, {}). Entra ID and kube-apiserver"
+                    + " will reject them; use this for local development only.",
+                    settings.issuer().issuer(), settings.issuer().jwksUri());
+        }
+        log.info("Issuer {}, jwks_uri {}", settings.issuer().issuer(), settings.issuer().jwksUri());
+        return settings;
+    }
+
+    @Bean
+    DirectoryKeyStore keyStore(IssuerProperties properties) {
+        return new DirectoryKeyStore(properties.keys().directory());
+    }
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    SecureRandom secureRandom() {
+        return new SecureRandom();
+    }
+
+    @Bean
+    IssuerKeys issuerKeys(IssuerSettings settings, DirectoryKeyStore store, Clock clock, SecureRandom random) {
+        return new IssuerKeys(settings, store, clock, random);
+    }
+}

@@ -1,0 +1,53 @@
+package io.kubeoidc.service.cli;
+
+import io.kubeoidc.keyset.KeyImport;
+import io.kubeoidc.keyset.KeySetChange;
+import io.kubeoidc.pem.PemKeyReader;
+import io.kubeoidc.pem.PemReadResult;
+import io.kubeoidc.store.DirectoryKeyStore;
+import io.kubeoidc.store.StoredKeys;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = {"Adopt existing keys, such as kubeadm's sa.key and sa.pub, so tokens signed before the move stay valid.",
+                "The first private key becomes the ACTIVE signing key; every key is published, in file order.",
+                "Every file is read and checked before the store is touched."})
+final class KeysImportCommand implements Callable<Integer> {
+    @Mixin
+    KeysDirOption dir;
+
+    @Option(names = "--verify-only", description = "Publish the keys for verification only; keep the current signing key.")
+    boolean verifyOnly;
+
+    @Option(names = "--allow-skipped", description = "Import even if some PEM blocks are unusable (they are listed).")
+    boolean allowSkipped;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "PEM files: private keys, public keys, certificates.")
+    List<Path> files;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<PemReadResult> read = files.stream().map(PemKeyReader::readFile).toList();
+        DirectoryKeyStore store = dir.store();
+        StoredKeys current = store.load();
+        KeySetChange change = KeyImport.plan(current.keySet(), read, verifyOnly, allowSkipped, Instant.now());
+        StoredKeys committed = store.commit(current.keySet().revision(), change.next(), change.newKeys());
+        var out = spec.commandLine().getOut();
+        change.notes().forEach(out::println);
+        out.println("imported into " + store.directory() + ": " + committed.keySet().keys().size()
+                + " published key(s), revision " + committed.keySet().revision());
+        return 0;
+    }
+}

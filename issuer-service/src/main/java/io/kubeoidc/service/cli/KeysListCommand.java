@@ -1,0 +1,35 @@
+package io.kubeoidc.service.cli;
+
+import io.kubeoidc.keyset.ManagedKey;
+import io.kubeoidc.store.DirectoryKeyStore;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "list", mixinStandardHelpOptions = true, description = "Print every key: kid, algorithm, size and state.")
+final class KeysListCommand implements Callable<Integer> {
+    @Mixin
+    KeysDirOption dir;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        DirectoryKeyStore store = dir.store();
+        var set = store.load().keySet();
+        var out = spec.commandLine().getOut();
+        if (set.isEmpty()) {
+            out.println("no keys in " + store.directory() + " (the service generates a signing key at first start)");
+            return 0;
+        }
+        String format = "%-43s  %-5s  %-5s  %-11s  %-20s  %s%n";
+        out.printf(format, "KID", "ALG", "SIZE", "STATE", "SINCE", "ORIGIN");
+        for (ManagedKey k : set.keys()) {
+            out.printf(format, k.kid(), k.key().algorithm(), k.key().size(), k.state(), k.stateSince(), k.origin());
+        }
+        return 0;
+    }
+}

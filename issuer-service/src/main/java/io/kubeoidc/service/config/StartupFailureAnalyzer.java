@@ -1,0 +1,21 @@
+package io.kubeoidc.service.config;
+
+import io.kubeoidc.store.KeyStoreException;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+
+/** Turns our configuration and key-store errors into Boot's short "APPLICATION FAILED TO START" report. */
+public class StartupFailureAnalyzer implements FailureAnalyzer {
+    @Override
+    public FailureAnalysis analyze(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof InvalidConfigurationException e) {
+                return new FailureAnalysis(e.getMessage(), e.action(), e);
+            }
+            if (t instanceof KeyStoreException e) {
+                return new FailureAnalysis(e.getMessage(), "Check issuer.keys.directory; the store was not changed.", e);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,27 @@
+package io.kubeoidc.service.keys;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.springframework.stereotype.Component;
+
+/** Gauges over the served snapshot; they read the current state, so they never go stale. */
+@Component
+class IssuerMetrics implements MeterBinder {
+    private final IssuerKeys keys;
+
+    IssuerMetrics(IssuerKeys keys) {
+        this.keys = keys;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        Gauge.builder("issuer.keys.published", keys, k -> k.current().stored().keySet().keys().size())
+                .description("Keys in the published JWKS").register(registry);
+        Gauge.builder("issuer.keyset.revision", keys, k -> k.current().stored().keySet().revision())
+                .description("Revision of the key set being served").register(registry);
+        Gauge.builder("issuer.keystore.reload.failing", keys, k -> k.lastReloadError() == null ? 0 : 1)
+                .description("1 while the key store cannot be re-read (the last good set is served)")
+                .register(registry);
+    }
+}
