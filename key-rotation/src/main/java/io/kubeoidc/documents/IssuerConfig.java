@@ -58,7 +58,10 @@ public record IssuerConfig(String issuer, String jwksUri, boolean insecureHttp) 
             throw new InvalidIssuerException(what + " '" + value + "' must not contain a fragment ('#...')");
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
-            throw new InvalidIssuerException(what + " '" + value + "' has no host");
+            String authority = uri.getRawAuthority();
+            throw new InvalidIssuerException(what + " '" + value + "' " + (authority == null || authority.isEmpty()
+                    ? "has no host" : "has an invalid host '" + authority + "' (a comma here often means the"
+                    + " property was given twice and merged)"));
         }
         if (uri.getRawUserInfo() != null) {
             throw new InvalidIssuerException(what + " '" + value + "' must not contain user info ('user@')");

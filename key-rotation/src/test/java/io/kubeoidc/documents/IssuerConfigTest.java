@@ -21,6 +21,7 @@ class IssuerConfigTest {
             "https://iss uer.example.com        | is not a valid URL",
             "https:///no-host                   | has no host",
             "https://user@issuer.example.com    | must not contain user info",
+            "https://a.example,https://b.example | has an invalid host 'a.example,https:'",
     })
     void rejectsIssuer(String issuer, String message) {
         assertThatThrownBy(() -> IssuerConfig.of(issuer, null, false))

@@ -1,0 +1,52 @@
+package io.kubeoidc.service.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Upstream vectors and openssl fixtures, shared with key-rotation's tests. */
+final class TestData {
+    private TestData() {}
+
+    static Path dir() {
+        String dir = System.getProperty("testdata.dir");
+        if (dir == null) {
+            throw new IllegalStateException("system property testdata.dir is not set (run through Maven)");
+        }
+        return Path.of(dir);
+    }
+
+    static Path vector(String relative) {
+        return dir().resolve("vectors").resolve(relative);
+    }
+
+    static Path pem(String name) {
+        return dir().resolve("pem").resolve(name);
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static boolean portFree(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
