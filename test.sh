@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need, then Maven.
+# Used as-is by CI (.ci/run). Needs a JDK 17+ on PATH.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the tests call as independent tools: openssl (reads the keys we write),
+# python3 (a second process holding the store's lock).
+need=()
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/bin/python3 ] || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing: ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  else
+    echo "missing: ${need[*]}; install them (as root: apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+fi
+
+exec ./mvnw -B -ntp verify "$@"
