@@ -21,7 +21,7 @@ public final class FirstKey {
         }
         SigningKey key = SigningKey.generate(spec, random);
         List<ManagedKey> keys = new ArrayList<>(current.keys());
-        keys.add(new ManagedKey(key.verificationKey(), KeyState.ACTIVE, true, now, now, "generated"));
+        keys.add(ManagedKey.added(key.verificationKey(), KeyState.ACTIVE, true, now, "generated"));
         return Optional.of(new KeySetChange(new KeySet(current.revision(), keys), List.of(key),
                 List.of("generated " + spec.label() + " signing key " + key.kid())));
     }

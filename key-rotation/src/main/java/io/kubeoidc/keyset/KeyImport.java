@@ -29,6 +29,12 @@ public final class KeyImport {
      */
     public static KeySetChange plan(KeySet current, List<PemReadResult> files, boolean verifyOnly,
                                     boolean allowSkippedBlocks, Instant now) {
+        return plan(current, files, verifyOnly, allowSkippedBlocks, null, now);
+    }
+
+    /** @param removeAt when verify-only keys leave the documents, or null to keep them until removed by command */
+    public static KeySetChange plan(KeySet current, List<PemReadResult> files, boolean verifyOnly,
+                                    boolean allowSkippedBlocks, Instant removeAt, Instant now) {
         if (!verifyOnly && !current.isEmpty()) {
             throw new IllegalStateException("the store already holds " + current.keys().size() + " key(s)"
                     + current.active().map(a -> ", active kid " + a.kid()).orElse("")
@@ -63,10 +69,11 @@ public final class KeyImport {
                     activeKid = p.kid();
                     newKeys.add(p.signingKey().orElseThrow());
                     merged.put(p.kid(), new ManagedKey(p.verificationKey(), KeyState.ACTIVE, true,
-                            existing == null ? now : existing.created(), now, origin));
+                            existing == null ? now : existing.created(), now, null, null, origin));
                     notes.add(file.source() + ": " + p + " -> ACTIVE (signing key)");
                 } else {
-                    merged.put(p.kid(), new ManagedKey(p.verificationKey(), KeyState.VERIFY_ONLY, false, now, now, origin));
+                    merged.put(p.kid(), ManagedKey.added(p.verificationKey(), KeyState.VERIFY_ONLY, false, now, origin)
+                            .withRemoveAt(removeAt));
                     notes.add(file.source() + ": " + p + " -> VERIFY_ONLY (published, never signs)");
                 }
             }

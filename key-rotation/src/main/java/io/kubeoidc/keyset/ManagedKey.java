@@ -8,10 +8,14 @@ import java.util.Objects;
  * A key and its lifecycle facts. Holds no private key bytes: those stay in the store.
  *
  * @param hasPrivateKey whether the store holds the private half (required to be NEXT or ACTIVE)
+ * @param stateSince    when the key entered its state
+ * @param confirmedAt   when every publication target had confirmed a document containing this key,
+ *                      or null; a NEXT key activates only publish-ahead after this instant
+ * @param removeAt      for VERIFY_ONLY keys: when to drop it from the documents, or null for "by command"
  * @param origin        "generated", or "imported from FILE"
  */
 public record ManagedKey(VerificationKey key, KeyState state, boolean hasPrivateKey, Instant created,
-                         Instant stateSince, String origin) {
+                         Instant stateSince, Instant confirmedAt, Instant removeAt, String origin) {
 
     public ManagedKey {
         Objects.requireNonNull(key, "key");
@@ -24,11 +28,24 @@ public record ManagedKey(VerificationKey key, KeyState state, boolean hasPrivate
         }
     }
 
+    /** A key entering the set now. */
+    public static ManagedKey added(VerificationKey key, KeyState state, boolean hasPrivateKey, Instant now, String origin) {
+        return new ManagedKey(key, state, hasPrivateKey, now, now, null, null, origin);
+    }
+
     public String kid() {
         return key.kid();
     }
 
     public ManagedKey withState(KeyState next, Instant since) {
-        return new ManagedKey(key, next, hasPrivateKey, created, since, origin);
+        return new ManagedKey(key, next, hasPrivateKey, created, since, confirmedAt, removeAt, origin);
+    }
+
+    public ManagedKey withConfirmedAt(Instant at) {
+        return new ManagedKey(key, state, hasPrivateKey, created, stateSince, at, removeAt, origin);
+    }
+
+    public ManagedKey withRemoveAt(Instant at) {
+        return new ManagedKey(key, state, hasPrivateKey, created, stateSince, confirmedAt, at, origin);
     }
 }

@@ -190,9 +190,15 @@ public final class DirectoryKeyStore implements KeyStore {
             keys.add(new ManagedKey(pub, KeyState.valueOf(JSONObjectUtils.getString(entry, "state")), hasPrivate,
                     Instant.parse(JSONObjectUtils.getString(entry, "created")),
                     Instant.parse(JSONObjectUtils.getString(entry, "since")),
+                    optionalInstant(entry, "confirmed"), optionalInstant(entry, "removeAt"),
                     JSONObjectUtils.getString(entry, "origin")));
         }
         return new StoredKeys(new KeySet(revision, keys), signing);
+    }
+
+    private static Instant optionalInstant(Map<String, Object> entry, String name) throws java.text.ParseException {
+        String value = JSONObjectUtils.getString(entry, name);
+        return value == null ? null : Instant.parse(value);
     }
 
     private ParsedKey readKey(Path file, String kid, boolean wantPrivate) {
@@ -227,6 +233,12 @@ public final class DirectoryKeyStore implements KeyStore {
             e.put("private", k.hasPrivateKey());
             e.put("created", k.created().toString());
             e.put("since", k.stateSince().toString());
+            if (k.confirmedAt() != null) {
+                e.put("confirmed", k.confirmedAt().toString());
+            }
+            if (k.removeAt() != null) {
+                e.put("removeAt", k.removeAt().toString());
+            }
             e.put("origin", k.origin());
             keys.add(e);
         }

@@ -1,0 +1,18 @@
+package io.kubeoidc.rotation;
+
+import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.keyset.KeySet;
+import java.util.List;
+
+/** The planner's answer: the next key set, the private keys it introduces, the audit trail, and the status. */
+public record RotationPlan(KeySet next, List<SigningKey> newKeys, List<Transition> transitions, RotationStatus status) {
+    public RotationPlan {
+        newKeys = List.copyOf(newKeys);
+        transitions = List.copyOf(transitions);
+    }
+
+    /** Whether anything must be committed. */
+    public boolean changed() {
+        return !transitions.isEmpty();
+    }
+}
