@@ -27,6 +27,12 @@ public final class AtomicFiles {
     public static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
 
     public static void write(Path target, byte[] content, Set<PosixFilePermission> mode) throws IOException {
+        write(target, content, mode, () -> { });
+    }
+
+    /** @param beforeRename runs when the temp file is durable but not yet in place (crash tests) */
+    public static void write(Path target, byte[] content, Set<PosixFilePermission> mode, Runnable beforeRename)
+            throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = createTemp(dir, target.getFileName().toString(), mode);
@@ -40,6 +46,7 @@ public final class AtomicFiles {
             }
             // Re-apply: the umask may have narrowed the mode at creation (never widened it).
             setMode(tmp, mode);
+            beforeRename.run();
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -50,14 +50,20 @@ public final class DirectoryKeyStore implements KeyStore {
 
     private final Path dir;
     private final Duration lockTimeout;
+    private final WriteSteps steps;
 
     public DirectoryKeyStore(Path dir) {
         this(dir, Duration.ofSeconds(10));
     }
 
     public DirectoryKeyStore(Path dir, Duration lockTimeout) {
+        this(dir, lockTimeout, WriteSteps.NONE);
+    }
+
+    public DirectoryKeyStore(Path dir, Duration lockTimeout, WriteSteps steps) {
         this.dir = dir.toAbsolutePath().normalize();
         this.lockTimeout = lockTimeout;
+        this.steps = steps;
     }
 
     public Path directory() {
@@ -123,17 +129,17 @@ public final class DirectoryKeyStore implements KeyStore {
             for (ManagedKey k : next.keys()) {
                 SigningKey priv = provided.get(k.kid());
                 if (priv != null) {
-                    AtomicFiles.write(privateFile(k.kid()), PemKeyWriter.privateKey(priv), AtomicFiles.PRIVATE);
+                    write(privateFile(k.kid()), PemKeyWriter.privateKey(priv), AtomicFiles.PRIVATE);
                 } else if (k.hasPrivateKey() && !Files.isRegularFile(privateFile(k.kid()))) {
                     throw new KeyStoreException(describe() + ": key " + k.kid()
                             + " needs its private key, which was neither given nor stored");
                 }
                 if (!Files.isRegularFile(publicFile(k.kid()))) {
-                    AtomicFiles.write(publicFile(k.kid()), PemKeyWriter.publicKeys(List.of(k.key())), AtomicFiles.PUBLIC);
+                    write(publicFile(k.kid()), PemKeyWriter.publicKeys(List.of(k.key())), AtomicFiles.PUBLIC);
                 }
             }
             KeySet committed = new KeySet(baseRevision + 1, next.keys());
-            AtomicFiles.write(dir.resolve(METADATA), encode(committed), AtomicFiles.PUBLIC);
+            write(dir.resolve(METADATA), encode(committed), AtomicFiles.PUBLIC);
             deleteUnreferenced(committed);
             return load();
         } catch (IOException e) {
@@ -141,7 +147,11 @@ public final class DirectoryKeyStore implements KeyStore {
         }
     }
 
-    /** Removes key files the committed set no longer names (keys removed, or orphans of a crash). */
+    /**
+     * Removes key files the committed set no longer names (keys removed, or orphans of a crash), and
+     * temp files of writers killed mid-write: only the lock holder writes, so under the lock any temp
+     * file is a dead writer's (and may hold a private key).
+     */
     private void deleteUnreferenced(KeySet committed) throws IOException {
         Set<String> keep = new java.util.HashSet<>();
         for (ManagedKey k : committed.keys()) {
@@ -154,12 +164,22 @@ public final class DirectoryKeyStore implements KeyStore {
         try (Stream<Path> files = Files.list(dir)) {
             stale = files.filter(p -> {
                 String name = p.getFileName().toString();
-                return (name.endsWith(".pub") || name.endsWith(".key")) && !keep.contains(name);
+                return ((name.endsWith(".pub") || name.endsWith(".key")) && !keep.contains(name))
+                        || (name.startsWith(".") && name.contains(".tmp-"));
             }).toList();
         }
         for (Path p : stale) {
+            steps.reached("delete " + p.getFileName());
             AtomicFiles.deleteDurably(p);
         }
+    }
+
+    private void write(Path file, byte[] content, java.util.Set<java.nio.file.attribute.PosixFilePermission> mode)
+            throws IOException {
+        String name = file.getFileName().toString();
+        steps.reached("write " + name);
+        AtomicFiles.write(file, content, mode, () -> steps.reached("rename " + name));
+        steps.reached("written " + name);
     }
 
     private Path privateFile(String kid) {
