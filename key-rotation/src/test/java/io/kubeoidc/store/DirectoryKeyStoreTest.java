@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kubeoidc.Vectors;
 import io.kubeoidc.keys.KeySpec;
-import io.kubeoidc.keyset.FirstKey;
 import io.kubeoidc.keyset.KeyImport;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.KeySetChange;
@@ -70,7 +69,10 @@ class DirectoryKeyStoreTest {
         store.commit(0, first.next(), first.newKeys());
         byte[] before = Files.readAllBytes(dir.resolve("keyset.json"));
 
-        KeySetChange other = FirstKey.ifNeeded(KeySet.EMPTY, KeySpec.EC_P256, new SecureRandom(), NOW).orElseThrow();
+        var other = io.kubeoidc.rotation.RotationPlanner.plan(KeySet.EMPTY,
+                io.kubeoidc.rotation.RotationPolicy.defaults(Duration.ofHours(1)),
+                new io.kubeoidc.rotation.GateStatus(java.util.Map.of()), NOW,
+                spec -> io.kubeoidc.keys.SigningKey.generate(KeySpec.EC_P256, new SecureRandom()));
         assertThatThrownBy(() -> store.commit(0, other.next(), other.newKeys()))
                 .isInstanceOf(StaleKeySetException.class)
                 .hasMessageContaining("revision 0, now 1");
