@@ -54,7 +54,7 @@ class ServiceConfig {
     }
 
     @Bean
-    IssuerKeys issuerKeys(IssuerSettings settings, DirectoryKeyStore store, Clock clock, SecureRandom random) {
-        return new IssuerKeys(settings, store, clock, random);
+    IssuerKeys issuerKeys(IssuerSettings settings, DirectoryKeyStore store) {
+        return new IssuerKeys(settings, store);
     }
 }

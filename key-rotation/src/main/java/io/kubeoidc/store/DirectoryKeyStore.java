@@ -95,6 +95,18 @@ public final class DirectoryKeyStore implements KeyStore {
         }
     }
 
+    /** Creates the store directory, only the owner may list or enter it; an existing one keeps its mode. */
+    public void ensureDirectory() {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (IOException e) {
+            throw new KeyStoreException(describe() + ": cannot create directory: " + e.getMessage(), e);
+        }
+    }
+
     /** The revision on disk, read without loading key files (cheap change detection). */
     public long storedRevision() {
         try {
@@ -109,15 +121,7 @@ public final class DirectoryKeyStore implements KeyStore {
 
     @Override
     public StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys) {
-        try {
-            if (!Files.isDirectory(dir)) {
-                // Only the owner may list or enter a new store; an existing directory keeps its mode.
-                Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-            }
-        } catch (IOException e) {
-            throw new KeyStoreException(describe() + ": cannot create directory: " + e.getMessage(), e);
-        }
+        ensureDirectory();
         try (Lock ignored = lock()) {
             long current = storedRevision();
             if (current != baseRevision) {

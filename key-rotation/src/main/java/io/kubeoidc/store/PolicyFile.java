@@ -23,7 +23,9 @@ public final class PolicyFile {
 
     private PolicyFile() {}
 
-    public static void write(Path storeDir, RotationPolicy policy) throws IOException {
+    public static void write(DirectoryKeyStore store, RotationPolicy policy) throws IOException {
+        store.ensureDirectory();
+        Path storeDir = store.directory();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("period", policy.period().toString());
         json.put("publishAhead", policy.publishAhead().toString());

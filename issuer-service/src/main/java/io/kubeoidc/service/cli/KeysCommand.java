@@ -3,6 +3,7 @@ package io.kubeoidc.service.cli;
 import picocli.CommandLine.Command;
 
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Manage the key store.",
-        subcommands = {KeysImportCommand.class, KeysListCommand.class})
+        subcommands = {KeysImportCommand.class, KeysListCommand.class, KeysStatusCommand.class,
+                KeysRotateCommand.class, KeysRemoveCommand.class})
 final class KeysCommand {
 }

@@ -1,7 +1,16 @@
 package io.kubeoidc.service.cli;
 
+import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.rotation.RotationPlan;
+import io.kubeoidc.rotation.RotationPolicy;
 import io.kubeoidc.store.DirectoryKeyStore;
+import io.kubeoidc.store.PolicyFile;
+import io.kubeoidc.store.StoredKeys;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /** --keys-dir, shared by every command that opens the store; same default as issuer.keys.directory. */
@@ -12,5 +21,29 @@ final class KeysDirOption {
 
     DirectoryKeyStore store() {
         return new DirectoryKeyStore(keysDir);
+    }
+
+    /** The policy the service last ran with (policy.json), or the defaults. */
+    RotationPolicy policy() {
+        return PolicyFile.read(store().directory()).orElseGet(() -> RotationPolicy.defaults(Duration.ofHours(1)));
+    }
+
+    /**
+     * Plans a change on the current store and commits it through the store's lock, conditioned on
+     * the revision read, so a running service and this command never overwrite each other.
+     */
+    StoredKeys apply(Function<StoredKeys, RotationPlan> change, PrintWriter out) {
+        DirectoryKeyStore store = store();
+        StoredKeys current = store.load();
+        RotationPlan plan = change.apply(current);
+        StoredKeys committed = store.commit(current.keySet().revision(), plan.next(), plan.newKeys());
+        plan.transitions().forEach(t -> out.println(t));
+        out.println("committed revision " + committed.keySet().revision() + " to " + store.directory()
+                + "; a running service applies it within issuer.rotation.check-interval");
+        return committed;
+    }
+
+    static SigningKey generate(io.kubeoidc.keys.KeySpec spec) {
+        return SigningKey.generate(spec, new SecureRandom());
     }
 }

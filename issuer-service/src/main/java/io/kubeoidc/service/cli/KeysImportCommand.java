@@ -31,6 +31,11 @@ final class KeysImportCommand implements Callable<Integer> {
     @Option(names = "--allow-skipped", description = "Import even if some PEM blocks are unusable (they are listed).")
     boolean allowSkipped;
 
+    @Option(names = "--remove-after", paramLabel = "DURATION",
+            description = "Drop the imported verify-only keys from the documents after this long (e.g. 48h, 7d);"
+                    + " default: keep them until `keys remove`.")
+    String removeAfter;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "PEM files: private keys, public keys, certificates.")
     List<Path> files;
 
@@ -42,7 +47,14 @@ final class KeysImportCommand implements Callable<Integer> {
         List<PemReadResult> read = files.stream().map(PemKeyReader::readFile).toList();
         DirectoryKeyStore store = dir.store();
         StoredKeys current = store.load();
-        KeySetChange change = KeyImport.plan(current.keySet(), read, verifyOnly, allowSkipped, Instant.now());
+        Instant now = Instant.now();
+        Instant removeAt = removeAfter == null ? null : now.plus(DurationText.parse("--remove-after", removeAfter));
+        KeySetChange change = KeyImport.plan(current.keySet(), read, verifyOnly, allowSkipped, removeAt, now);
+        dir.policy().validated();
+        if (change.next().keys().size() > dir.policy().maxKeys()) {
+            throw new IllegalStateException("max-keys: the import would publish " + change.next().keys().size()
+                    + " keys and issuer.rotation.max-keys is " + dir.policy().maxKeys());
+        }
         StoredKeys committed = store.commit(current.keySet().revision(), change.next(), change.newKeys());
         var out = spec.commandLine().getOut();
         change.notes().forEach(out::println);

@@ -15,16 +15,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("issuer")
 public record IssuerProperties(String url, String jwksUri, @DefaultValue("false") boolean allowInsecureHttp,
-                               @DefaultValue Keys keys, @DefaultValue Http http) {
+                               @DefaultValue Keys keys, @DefaultValue Http http, @DefaultValue Rotation rotation,
+                               @DefaultValue Tokens tokens, @DefaultValue KeyFiles keyFiles) {
 
-    /**
-     * @param directory      the directory key store
-     * @param algorithm      what a generated key is: RSA-2048 (default; Entra ID accepts only RS256),
-     *                       RSA-3072, RSA-4096, EC-P256, EC-P384, EC-P521
-     * @param reloadInterval how often to look for changes made by the CLI while the service runs
-     */
-    public record Keys(@DefaultValue("./data/keys") Path directory, @DefaultValue("RSA-2048") String algorithm,
-                       @DefaultValue("5s") Duration reloadInterval) {}
+    /** @param directory the directory key store */
+    public record Keys(@DefaultValue("./data/keys") Path directory) {}
 
     /**
      * @param maxAge          Cache-Control max-age of both documents (kube-apiserver uses 3600 s)
@@ -33,4 +28,26 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      */
     public record Http(@DefaultValue("3600s") Duration maxAge,
                        @DefaultValue("application/jwk-set+json") String jwksContentType) {}
+
+    /**
+     * @param period        how long a key signs
+     * @param publishAhead  how long a key is published (and confirmed) before it may sign; at least http.max-age
+     * @param retention     how long a retired key stays published; empty means tokens.max-lifetime + 24h
+     * @param algorithm     what new keys are: RSA-2048 (default; Entra ID accepts only RS256), RSA-3072,
+     *                      RSA-4096, EC-P256, EC-P384, EC-P521
+     * @param maxKeys       hard cap on published keys (at most 100: Entra ID and AWS read only the first 100)
+     * @param checkInterval how often the service re-reads the store and moves keys that are due
+     */
+    public record Rotation(@DefaultValue("30d") Duration period, @DefaultValue("24h") Duration publishAhead,
+                           Duration retention, @DefaultValue("RSA-2048") String algorithm,
+                           @DefaultValue("10") int maxKeys, @DefaultValue("5s") Duration checkInterval) {}
+
+    /** @param maxLifetime the longest token lifetime; kube-apiserver's --service-account-max-token-expiration must not exceed it */
+    public record Tokens(@DefaultValue("24h") Duration maxLifetime) {}
+
+    /**
+     * @param directory      where to write sa.key and sa.pub for kube-apiserver (empty: do not write them)
+     * @param restartCommand run through /bin/sh -c after the files change (kube-apiserver reads them only at start)
+     */
+    public record KeyFiles(Path directory, String restartCommand) {}
 }

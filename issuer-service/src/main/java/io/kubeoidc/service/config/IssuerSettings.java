@@ -3,6 +3,8 @@ package io.kubeoidc.service.config;
 import io.kubeoidc.documents.InvalidIssuerException;
 import io.kubeoidc.documents.IssuerConfig;
 import io.kubeoidc.keys.KeySpec;
+import io.kubeoidc.rotation.RotationPolicy;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -11,9 +13,11 @@ import java.util.List;
  * service with one clear message before anything is written.
  *
  * @param developmentIssuer true when issuer.url was unset and the http://localhost default is used
+ * @param keyFilesDirectory null when kube-apiserver key files are not written
  */
-public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, KeySpec keySpec, long maxAgeSeconds,
-                             String jwksContentType) {
+public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, RotationPolicy policy, long maxAgeSeconds,
+                             String jwksContentType, Duration checkInterval, Path keyFilesDirectory,
+                             String restartCommand) {
 
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
 
@@ -29,13 +33,6 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Key
                     + " that Entra ID will fetch, for example https://oidc.example.com/cluster-a, and leave"
                     + " issuer.jwks-uri empty unless the JWKS lives elsewhere.", e);
         }
-        KeySpec spec;
-        try {
-            spec = KeySpec.parse(p.keys().algorithm());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException("issuer.keys.algorithm: " + e.getMessage(),
-                    "Use RSA-2048 unless you know every relying party accepts more (Entra ID accepts only RS256).", e);
-        }
         Duration maxAge = p.http().maxAge();
         if (maxAge.isNegative()) {
             throw new InvalidConfigurationException("issuer.http.max-age must not be negative (got " + maxAge + ")",
@@ -46,6 +43,28 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Key
             throw new InvalidConfigurationException("issuer.http.jwks-content-type must be one of " + JWKS_CONTENT_TYPES
                     + " (got '" + ct + "')", "application/jwk-set+json is what kube-apiserver sends.", null);
         }
-        return new IssuerSettings(issuer, development, spec, maxAge.toSeconds(), ct);
+        var r = p.rotation();
+        KeySpec spec;
+        try {
+            spec = KeySpec.parse(r.algorithm());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException("issuer.rotation.algorithm: " + e.getMessage(),
+                    "Use RSA-2048 unless you know every relying party accepts more (Entra ID accepts only RS256).", e);
+        }
+        RotationPolicy policy = new RotationPolicy(r.period(), r.publishAhead(),
+                r.retention() != null ? r.retention() : p.tokens().maxLifetime().plus(RotationPolicy.RETENTION_SLACK),
+                p.tokens().maxLifetime(), maxAge, spec, r.maxKeys());
+        List<String> problems = policy.problems();
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigurationException(String.join("; ", problems),
+                    "Fix the rotation policy; docs/rotation.md explains each default and rule.", null);
+        }
+        if (r.checkInterval().isNegative() || r.checkInterval().isZero()) {
+            throw new InvalidConfigurationException("issuer.rotation.check-interval must be positive (got "
+                    + r.checkInterval() + ")", "Use a duration such as 5s.", null);
+        }
+        String command = p.keyFiles().restartCommand();
+        return new IssuerSettings(issuer, development, policy, maxAge.toSeconds(), ct, r.checkInterval(),
+                p.keyFiles().directory(), command == null || command.isBlank() ? null : command);
     }
 }

@@ -1,28 +1,47 @@
 package io.kubeoidc.service.keys;
 
+import io.kubeoidc.service.rotation.RotationService;
+import java.util.LinkedHashMap;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.stereotype.Component;
 
-/** health/issuer: what is being served, and whether the store could be re-read. */
+/** health/issuer: what is being served, where rotation stands, and whether the store could be re-read. */
 @Component("issuer")
 class IssuerHealthIndicator extends AbstractHealthIndicator {
     private final IssuerKeys keys;
+    private final RotationService rotation;
 
-    IssuerHealthIndicator(IssuerKeys keys) {
+    IssuerHealthIndicator(IssuerKeys keys, RotationService rotation) {
         this.keys = keys;
+        this.rotation = rotation;
     }
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        var snapshot = keys.current();
-        var set = snapshot.stored().keySet();
+        var set = keys.current().stored().keySet();
+        var status = rotation.status();
+        var r = new LinkedHashMap<String, Object>();
+        r.put("onSchedule", !status.overdue());
+        if (status.overdue()) {
+            r.put("overdueBy", status.overdueBy().toString());
+        }
+        if (status.waitingFor() != null) {
+            r.put("waitingFor", status.waitingFor());
+        }
+        if (status.nextTransitionAt() != null) {
+            r.put("nextTransitionAt", status.nextTransitionAt().toString());
+        }
+        if (status.nextTransition() != null) {
+            r.put("nextTransition", status.nextTransition());
+        }
         builder.up()
                 .withDetail("issuer", keys.settings().issuer().issuer())
                 .withDetail("developmentIssuer", keys.settings().developmentIssuer())
                 .withDetail("activeKid", set.active().map(k -> k.kid()).orElse("none"))
                 .withDetail("publishedKeys", set.keys().size())
-                .withDetail("storeRevision", set.revision());
+                .withDetail("storeRevision", set.revision())
+                .withDetail("rotation", r);
         String error = keys.lastReloadError();
         if (error != null) {
             builder.withDetail("storeReloadError", error);

@@ -82,7 +82,10 @@ class BadInputIT {
             "--issuer.url=https://oidc.example.com?x=1    | must not contain a query",
             "--issuer.url=https://oidc.example.com#frag   | must not contain a fragment",
             "--issuer.jwks-uri=http://oidc.example.com/k  | jwks_uri 'http://oidc.example.com/k' must use the https scheme",
-            "--issuer.keys.algorithm=DSA-1024              | issuer.keys.algorithm: unknown key algorithm 'DSA-1024'",
+            "--issuer.rotation.algorithm=DSA-1024          | issuer.rotation.algorithm: unknown key algorithm 'DSA-1024'",
+            "--issuer.rotation.publish-ahead=10m           | issuer.rotation.publish-ahead (PT10M) must be at least issuer.http.max-age (PT1H)",
+            "--issuer.rotation.max-keys=500                | issuer.rotation.max-keys must be between 3 and 100",
+            "--issuer.rotation.retention=1h                | issuer.rotation.retention (PT1H) must be at least issuer.tokens.max-lifetime (PT24H)",
             "--issuer.http.jwks-content-type=text/plain    | issuer.http.jwks-content-type must be one of",
     })
     void badConfigurationStopsTheServiceBeforeAnythingIsWritten(String arg, String message) throws Exception {

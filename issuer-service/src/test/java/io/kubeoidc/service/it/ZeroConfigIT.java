@@ -75,7 +75,7 @@ class ZeroConfigIT {
         int port = TestData.freePort();
         int mgmt = TestData.freePort();
         try (JarProcess service = JarProcess.start(work, "--server.port=" + port, "--management.server.port=" + mgmt,
-                "--issuer.url=https://oidc.example.com", "--issuer.keys.reload-interval=200ms").awaitReady(mgmt)) {
+                "--issuer.url=https://oidc.example.com", "--issuer.rotation.check-interval=200ms").awaitReady(mgmt)) {
             String before = get(port, "/openid/v1/jwks");
             var etagBefore = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/openid/v1/jwks"))
                     .build(), HttpResponse.BodyHandlers.discarding()).headers().firstValue("ETag").orElseThrow();

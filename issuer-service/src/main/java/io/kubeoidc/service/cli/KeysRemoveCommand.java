@@ -1,0 +1,29 @@
+package io.kubeoidc.service.cli;
+
+import io.kubeoidc.rotation.ManualRotation;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "remove", mixinStandardHelpOptions = true,
+        description = "Remove an imported VERIFY_ONLY key from the documents (tokens it signed stop verifying).")
+final class KeysRemoveCommand implements Callable<Integer> {
+    @Mixin
+    KeysDirOption dir;
+
+    @Parameters(paramLabel = "KID")
+    String kid;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        dir.apply(s -> ManualRotation.removeVerifyOnly(s.keySet(), kid, Instant.now()), spec.commandLine().getOut());
+        return 0;
+    }
+}

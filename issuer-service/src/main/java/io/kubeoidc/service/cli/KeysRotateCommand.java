@@ -1,0 +1,62 @@
+package io.kubeoidc.service.cli;
+
+import io.kubeoidc.rotation.ManualRotation;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "rotate", mixinStandardHelpOptions = true,
+        description = {"Start a rotation now: a new NEXT key is published; it activates only after every publication",
+                "target confirms it and publish-ahead has passed.",
+                "With --emergency --revoke KID (for a leaked key): remove KID from every document at once and",
+                "activate a new key at once."})
+final class KeysRotateCommand implements Callable<Integer> {
+    @Mixin
+    KeysDirOption dir;
+
+    @Option(names = "--emergency", description = "Revoke a leaked key at once (needs --revoke and --yes).")
+    boolean emergency;
+
+    @Option(names = "--revoke", paramLabel = "KID", description = "The leaked key to remove from every document.")
+    String revoke;
+
+    @Option(names = "--yes", description = "Confirm the emergency revocation and its consequences.")
+    boolean yes;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        var out = spec.commandLine().getOut();
+        var policy = dir.policy();
+        if (!emergency) {
+            if (revoke != null || yes) {
+                throw new IllegalArgumentException("--revoke and --yes belong to --emergency");
+            }
+            dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), KeysDirOption::generate), out);
+            return 0;
+        }
+        if (revoke == null) {
+            throw new IllegalArgumentException("--emergency needs --revoke KID (the leaked key)");
+        }
+        if (!yes) {
+            var err = spec.commandLine().getErr();
+            err.println("Emergency revocation of " + revoke + " will:");
+            err.println("  - remove it from the JWKS at once: every token it signed stops verifying, so workloads");
+            err.println("    holding such tokens fail until kubelet refreshes them (at 80% of their lifetime);");
+            err.println("  - if it was signing, make a new key sign at once, before relying parties have fetched it:");
+            err.println("    Entra ID may reject new tokens until its cached JWKS expires;");
+            err.println("  - in key-files mode, change sa.key and sa.pub: restart kube-apiserver and kube-controller-manager.");
+            err.println("Nothing was changed. Re-run with --yes to proceed.");
+            return 1;
+        }
+        dir.apply(s -> ManualRotation.emergencyRevoke(s.keySet(), revoke, policy, Instant.now(), KeysDirOption::generate),
+                out);
+        return 0;
+    }
+}

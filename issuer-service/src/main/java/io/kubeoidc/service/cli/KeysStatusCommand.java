@@ -1,0 +1,47 @@
+package io.kubeoidc.service.cli;
+
+import io.kubeoidc.keyset.ManagedKey;
+import io.kubeoidc.rotation.RotationPolicy;
+import io.kubeoidc.rotation.Schedule;
+import io.kubeoidc.store.PolicyFile;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "The key table (kid, alg, state, since, next transition and what gates it) and the rotation policy.")
+final class KeysStatusCommand implements Callable<Integer> {
+    @Mixin
+    KeysDirOption dir;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        var out = spec.commandLine().getOut();
+        var set = dir.store().load().keySet();
+        RotationPolicy policy = dir.policy();
+        boolean fromService = PolicyFile.read(dir.store().directory()).isPresent();
+        if (set.isEmpty()) {
+            out.println("no keys in " + dir.store().directory() + " (the service generates a signing key at first start)");
+        } else {
+            String format = "%-43s  %-5s  %-11s  %-20s  %-20s  %s%n";
+            out.printf(format, "KID", "ALG", "STATE", "SINCE", "NEXT AT", "NEXT");
+            for (ManagedKey k : set.keys()) {
+                Schedule s = Schedule.of(k, set, policy);
+                out.printf(format, k.kid(), k.key().algorithm(), k.state(), k.stateSince(),
+                        s.at() == null ? "-" : s.at(), s.what());
+            }
+        }
+        out.println();
+        out.println("policy" + (fromService ? " (as the service last ran)" : " (defaults: the service has not run here)")
+                + ": period " + policy.period() + ", publish-ahead " + policy.publishAhead() + ", retention "
+                + policy.retention() + ", max token lifetime " + policy.maxTokenLifetime() + ", algorithm "
+                + policy.keySpec().label() + ", max-keys " + policy.maxKeys());
+        out.println("store revision " + set.revision());
+        return 0;
+    }
+}

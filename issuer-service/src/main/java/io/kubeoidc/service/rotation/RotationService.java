@@ -1,0 +1,129 @@
+package io.kubeoidc.service.rotation;
+
+import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.rotation.GateStatus;
+import io.kubeoidc.rotation.RotationPlan;
+import io.kubeoidc.rotation.RotationPlanner;
+import io.kubeoidc.rotation.RotationStatus;
+import io.kubeoidc.rotation.Transition;
+import io.kubeoidc.service.config.IssuerSettings;
+import io.kubeoidc.service.keys.IssuerKeys;
+import io.kubeoidc.service.publish.PublicationTarget;
+import io.kubeoidc.store.DirectoryKeyStore;
+import io.kubeoidc.store.PolicyFile;
+import io.kubeoidc.store.StaleKeySetException;
+import io.kubeoidc.store.StoredKeys;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+
+/**
+ * The adapter around the pure planner: each tick re-reads the store, asks the publication targets
+ * what they confirm, plans, commits (conditioned on the revision it read), serves the result, and
+ * writes the audit log and kube-apiserver key files.
+ */
+public class RotationService {
+    private static final Logger log = LoggerFactory.getLogger(RotationService.class);
+    /** Audit trail: one line per transition (kid, from, to, why); never key bytes. */
+    private static final Logger audit = LoggerFactory.getLogger("io.kubeoidc.audit");
+
+    private final IssuerKeys keys;
+    private final DirectoryKeyStore store;
+    private final IssuerSettings settings;
+    private final List<PublicationTarget> targets;
+    private final Clock clock;
+    private final SecureRandom random;
+    private final KeyFilesPublisher keyFiles;
+    private final MeterRegistry registry;
+    private volatile RotationStatus status = new RotationStatus(null, null, null, Duration.ZERO);
+    private String lastWarning;
+
+    public RotationService(IssuerKeys keys, DirectoryKeyStore store, IssuerSettings settings,
+                           List<PublicationTarget> targets, Clock clock, SecureRandom random, MeterRegistry registry) {
+        this.keys = keys;
+        this.store = store;
+        this.settings = settings;
+        this.targets = List.copyOf(targets);
+        this.clock = clock;
+        this.random = random;
+        this.registry = registry;
+        this.keyFiles = new KeyFilesPublisher(settings, registry);
+        Gauge.builder("issuer.rotation.overdue.seconds", this, s -> s.status.overdueBy().toSeconds())
+                .description("How long the ACTIVE key has signed past its period because a gate stayed shut")
+                .register(registry);
+        try {
+            PolicyFile.write(store, settings.policy());
+        } catch (IOException e) {
+            log.warn("Cannot write {} (used by the CLI's status and rotate): {}", PolicyFile.NAME, e.getMessage());
+        }
+        tick(); // bootstrap before the web server accepts requests
+    }
+
+    public RotationStatus status() {
+        return status;
+    }
+
+    @Scheduled(fixedDelayString = "${issuer.rotation.check-interval:5s}", initialDelayString = "${issuer.rotation.check-interval:5s}")
+    public synchronized void tick() {
+        keys.reloadIfChanged();
+        StoredKeys current = keys.current().stored();
+        RotationPlan plan = RotationPlanner.plan(current.keySet(), settings.policy(), gates(), clock.instant(),
+                spec -> SigningKey.generate(spec, random));
+        if (plan.changed()) {
+            try {
+                StoredKeys committed = store.commit(current.keySet().revision(), plan.next(), plan.newKeys());
+                plan.transitions().forEach(this::record);
+                keys.install(committed);
+            } catch (StaleKeySetException e) {
+                log.info("Key store changed underneath (CLI or another writer); re-planning on the next tick");
+                return;
+            } catch (RuntimeException e) {
+                log.error("Rotation step not committed, current keys keep serving: {}", e.getMessage());
+                return;
+            }
+        }
+        status = plan.status();
+        warnIfHeldBack(plan.status());
+        keyFiles.publish(keys.current().stored());
+    }
+
+    private GateStatus gates() {
+        Map<String, java.util.Set<String>> confirmed = new LinkedHashMap<>();
+        for (PublicationTarget t : targets) {
+            confirmed.put(t.name(), t.confirmedKids());
+        }
+        return new GateStatus(confirmed);
+    }
+
+    private void record(Transition t) {
+        audit.info("rotation {}", t);
+        Counter.builder("issuer.rotation.transitions").tag("from", t.fromName()).tag("to", t.toName())
+                .description("Key state transitions").register(registry).increment();
+    }
+
+    private void warnIfHeldBack(RotationStatus s) {
+        String warning = s.overdue() ? "ACTIVE key signs past its period (overdue by " + s.overdueBy() + "): "
+                + Objects.requireNonNullElse(s.waitingFor(), "waiting") : null;
+        // Log when the reason changes, not on every tick.
+        String key = warning == null ? null : s.waitingFor();
+        if (!Objects.equals(key, lastWarning)) {
+            if (warning != null) {
+                log.warn(warning);
+            } else if (lastWarning != null) {
+                log.info("Rotation back on schedule");
+            }
+            lastWarning = key;
+        }
+    }
+}
