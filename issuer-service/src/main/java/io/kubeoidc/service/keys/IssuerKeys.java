@@ -1,6 +1,7 @@
 package io.kubeoidc.service.keys;
 
 import io.kubeoidc.documents.PublishedDocuments;
+import io.kubeoidc.rotation.KeySetDiff;
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.store.DirectoryKeyStore;
 import io.kubeoidc.store.StoredKeys;
@@ -14,6 +15,8 @@ import org.slf4j.LoggerFactory;
  */
 public class IssuerKeys {
     private static final Logger log = LoggerFactory.getLogger(IssuerKeys.class);
+    /** Audit trail: one line per transition (kid, from, to, why); never key bytes. */
+    public static final Logger AUDIT = LoggerFactory.getLogger("io.kubeoidc.audit");
 
     /** One consistent pair of key set and the bytes rendered from it. */
     public record Snapshot(StoredKeys stored, PublishedDocuments documents) {
@@ -52,7 +55,11 @@ public class IssuerKeys {
                 lastReloadError = null;
                 return false;
             }
-            install(store.load());
+            StoredKeys before = current().stored();
+            StoredKeys after = store.load();
+            install(after);
+            KeySetDiff.between(before.keySet(), after.keySet(), "committed by another writer (CLI) at revision "
+                    + after.keySet().revision()).forEach(t -> AUDIT.info("rotation {}", t));
             lastReloadError = null;
             return true;
         } catch (RuntimeException e) {

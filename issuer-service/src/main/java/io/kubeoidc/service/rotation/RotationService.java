@@ -35,8 +35,6 @@ import org.springframework.scheduling.annotation.Scheduled;
  */
 public class RotationService {
     private static final Logger log = LoggerFactory.getLogger(RotationService.class);
-    /** Audit trail: one line per transition (kid, from, to, why); never key bytes. */
-    private static final Logger audit = LoggerFactory.getLogger("io.kubeoidc.audit");
 
     private final IssuerKeys keys;
     private final DirectoryKeyStore store;
@@ -107,7 +105,7 @@ public class RotationService {
     }
 
     private void record(Transition t) {
-        audit.info("rotation {}", t);
+        IssuerKeys.AUDIT.info("rotation {}", t);
         Counter.builder("issuer.rotation.transitions").tag("from", t.fromName()).tag("to", t.toName())
                 .description("Key state transitions").register(registry).increment();
     }
