@@ -1,6 +1,7 @@
 package io.kubeoidc.keyset;
 
 import io.kubeoidc.keys.VerificationKey;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -9,10 +10,18 @@ import java.util.Set;
 /**
  * The published keys in publication order, with their states. Immutable; every change yields a
  * new set. {@code revision} counts committed changes and lets a store refuse a stale write.
+ *
+ * @param keysChangedAt when the published list of kids last changed (set by the store on commit, null
+ *                      before); the external signer's data_timestamp, which kube-apiserver compares
  */
-public record KeySet(long revision, List<ManagedKey> keys) {
+public record KeySet(long revision, List<ManagedKey> keys, Instant keysChangedAt) {
 
     public static final KeySet EMPTY = new KeySet(0, List.of());
+
+    /** A proposed set; the store stamps {@code keysChangedAt} when it commits it. */
+    public KeySet(long revision, List<ManagedKey> keys) {
+        this(revision, keys, null);
+    }
 
     public KeySet {
         keys = List.copyOf(keys);
@@ -41,6 +50,10 @@ public record KeySet(long revision, List<ManagedKey> keys) {
 
     public Optional<ManagedKey> find(String kid) {
         return keys.stream().filter(k -> k.kid().equals(kid)).findFirst();
+    }
+
+    public List<String> kids() {
+        return keys.stream().map(ManagedKey::kid).toList();
     }
 
     /** What goes into the JWKS, in order. */

@@ -51,6 +51,7 @@ public final class DirectoryKeyStore implements KeyStore {
     private final Path dir;
     private final Duration lockTimeout;
     private final WriteSteps steps;
+    private final java.time.Clock clock = java.time.Clock.systemUTC();
 
     public DirectoryKeyStore(Path dir) {
         this(dir, Duration.ofSeconds(10));
@@ -123,7 +124,8 @@ public final class DirectoryKeyStore implements KeyStore {
     public StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys) {
         ensureDirectory();
         try (Lock ignored = lock()) {
-            long current = storedRevision();
+            KeySet stored = load().keySet();
+            long current = stored.revision();
             if (current != baseRevision) {
                 throw new StaleKeySetException(describe() + " changed while this change was prepared (revision "
                         + baseRevision + ", now " + current + "); reload and try again");
@@ -142,7 +144,10 @@ public final class DirectoryKeyStore implements KeyStore {
                     write(publicFile(k.kid()), PemKeyWriter.publicKeys(List.of(k.key())), AtomicFiles.PUBLIC);
                 }
             }
-            KeySet committed = new KeySet(baseRevision + 1, next.keys());
+            // data_timestamp for kube-apiserver: moves exactly when the published kid list changes.
+            Instant changedAt = stored.kids().equals(next.kids()) && stored.keysChangedAt() != null
+                    ? stored.keysChangedAt() : clock.instant();
+            KeySet committed = new KeySet(baseRevision + 1, next.keys(), changedAt);
             write(dir.resolve(METADATA), encode(committed), AtomicFiles.PUBLIC);
             deleteUnreferenced(committed);
             return load();
@@ -217,7 +222,7 @@ public final class DirectoryKeyStore implements KeyStore {
                     optionalInstant(entry, "confirmed"), optionalInstant(entry, "removeAt"),
                     JSONObjectUtils.getString(entry, "origin")));
         }
-        return new StoredKeys(new KeySet(revision, keys), signing);
+        return new StoredKeys(new KeySet(revision, keys, optionalInstant(json, "keysChangedAt")), signing);
     }
 
     private static Instant optionalInstant(Map<String, Object> entry, String name) throws java.text.ParseException {
@@ -248,6 +253,9 @@ public final class DirectoryKeyStore implements KeyStore {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("format", FORMAT);
         json.put("revision", set.revision());
+        if (set.keysChangedAt() != null) {
+            json.put("keysChangedAt", set.keysChangedAt().toString());
+        }
         List<Object> keys = new ArrayList<>();
         for (ManagedKey k : set.keys()) {
             Map<String, Object> e = new LinkedHashMap<>();

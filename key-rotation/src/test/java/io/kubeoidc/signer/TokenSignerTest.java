@@ -1,0 +1,82 @@
+package io.kubeoidc.signer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.util.Base64URL;
+import io.kubeoidc.Vectors;
+import io.kubeoidc.keys.KeySpec;
+import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.pem.PemKeyReader;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPublicKey;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class TokenSignerTest {
+    @SuppressWarnings("unchecked")
+    private static final Map<String, Object> EXTERNAL = (Map<String, Object>)
+            Vectors.json("vectors/derived/sa-token-examples.json").get("external_signer_rs256");
+
+    private static SigningKey upstreamRsa() {
+        return PemKeyReader.readFile(Vectors.path("vectors/k8s-serviceaccount-testkeys/rsa-2048-private.pkcs1.pem"))
+                .requireKeys().get(0).signingKey().orElseThrow();
+    }
+
+    @Test
+    void rs256HeaderAndSignatureAreByteExactWithTheVector() {
+        SignedParts parts = new TokenSigner(upstreamRsa()).sign((String) EXTERNAL.get("SignJWTRequest.claims"));
+        assertThat(parts.header()).isEqualTo(EXTERNAL.get("SignJWTResponse.header"));
+        assertThat(new String(Base64.getUrlDecoder().decode(parts.header()), StandardCharsets.US_ASCII))
+                .isEqualTo(EXTERNAL.get("header_json"));
+        assertThat(parts.signature()).isEqualTo(EXTERNAL.get("SignJWTResponse.signature"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = KeySpec.class, names = {"EC_P256", "EC_P384", "EC_P521"})
+    void ecSignaturesAreFixedLengthRAndS(KeySpec spec) throws Exception {
+        SigningKey key = SigningKey.generate(spec, new SecureRandom());
+        String claims = (String) EXTERNAL.get("SignJWTRequest.claims");
+        SignedParts parts = new TokenSigner(key).sign(claims);
+        int expected = switch (spec) {
+            case EC_P256 -> 64;
+            case EC_P384 -> 96;
+            default -> 132;
+        };
+        assertThat(new Base64URL(parts.signature()).decode()).hasSize(expected);
+        JWSObject jws = JWSObject.parse(parts.header() + "." + claims + "." + parts.signature());
+        assertThat(jws.verify(new ECDSAVerifier((ECPublicKey) key.verificationKey().publicKey()))).isTrue();
+        assertThat(jws.getHeader().toJSONObject()).containsOnlyKeys("alg", "kid", "typ");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "''                 | claims are empty",
+            "eyJhIjoxfQ==       | not unpadded base64url",
+            "eyJh+IjoxfQ        | not unpadded base64url",
+            "abcde              | not valid base64url",
+            "WzEsMl0            | do not decode to a JSON object",
+            "bnVsbA             | do not decode to a JSON object",
+            "eyJhIjox           | do not decode to a JSON object",
+            "aGVsbG8gd29ybGQ    | do not decode to a JSON object",
+    })
+    void badClaimsAreRefusedWithoutSigning(String claims, String reason) {
+        TokenSigner signer = new TokenSigner(upstreamRsa());
+        assertThatThrownBy(() -> signer.sign(claims)).isInstanceOf(InvalidClaimsException.class)
+                .hasMessageContaining(reason)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(claims.isEmpty() ? "\u0000" : claims));
+    }
+
+    @Test
+    void hugeClaimsAreRefused() {
+        String huge = "e" + "A".repeat(TokenSigner.MAX_CLAIMS_CHARS);
+        assertThatThrownBy(() -> new TokenSigner(upstreamRsa()).sign(huge)).hasMessageContaining("over the 65536 limit");
+    }
+}
