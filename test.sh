@@ -5,10 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests call as independent tools: openssl (reads the keys we write),
-# python3 (a second process holding the store's lock).
+# python3 (a second process holding the store's lock), and the Python gRPC and JWT libraries the
+# kube-apiserver conformance client uses (Debian puts them under /usr/bin/python3).
 need=()
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/python3 ] || need+=(python3)
+if ! /usr/bin/python3 -c 'import grpc, grpc_tools, jwt, cryptography' >/dev/null 2>&1; then
+  need+=(python3-grpcio python3-grpc-tools python3-jwt python3-cryptography)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing: ${need[*]}"

@@ -16,7 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("issuer")
 public record IssuerProperties(String url, String jwksUri, @DefaultValue("false") boolean allowInsecureHttp,
                                @DefaultValue Keys keys, @DefaultValue Http http, @DefaultValue Rotation rotation,
-                               @DefaultValue Tokens tokens, @DefaultValue KeyFiles keyFiles) {
+                               @DefaultValue Tokens tokens, @DefaultValue KeyFiles keyFiles,
+                               @DefaultValue Signer signer) {
 
     /** @param directory the directory key store */
     public record Keys(@DefaultValue("./data/keys") Path directory) {}
@@ -50,4 +51,15 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      * @param restartCommand run through /bin/sh -c after the files change (kube-apiserver reads them only at start)
      */
     public record KeyFiles(Path directory, String restartCommand) {}
+
+    /**
+     * The KEP-740 external signer (kube-apiserver --service-account-signing-endpoint).
+     *
+     * @param socket      Unix socket path; setting it enables the signer
+     * @param socketMode  file mode of the socket (0600: only kube-apiserver's user, usually root)
+     * @param socketGroup group owning the socket, for mode 0660
+     * @param refreshHint how often kube-apiserver should call FetchKeys (also its discovery max-age)
+     */
+    public record Signer(String socket, @DefaultValue("0600") String socketMode, String socketGroup,
+                         @DefaultValue("60s") Duration refreshHint) {}
 }

@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, RotationPolicy policy, long maxAgeSeconds,
                              String jwksContentType, Duration checkInterval, Path keyFilesDirectory,
-                             String restartCommand) {
+                             String restartCommand, SignerSettings signer) {
 
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
 
@@ -64,7 +64,13 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                     + r.checkInterval() + ")", "Use a duration such as 5s.", null);
         }
         String command = p.keyFiles().restartCommand();
+        SignerSettings signer = SignerSettings.from(p.signer(), policy);
+        if (signer != null && p.keyFiles().directory() != null) {
+            throw new InvalidConfigurationException("issuer.signer.socket and issuer.key-files.directory are both set;"
+                    + " kube-apiserver accepts either --service-account-signing-endpoint or the key-file flags, never both",
+                    "Use the external signer on Kubernetes 1.32+ and drop the key files (docs/kube-apiserver.md).", null);
+        }
         return new IssuerSettings(issuer, development, policy, maxAge.toSeconds(), ct, r.checkInterval(),
-                p.keyFiles().directory(), command == null || command.isBlank() ? null : command);
+                p.keyFiles().directory(), command == null || command.isBlank() ? null : command, signer);
     }
 }

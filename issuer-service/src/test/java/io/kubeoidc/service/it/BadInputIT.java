@@ -69,6 +69,22 @@ class BadInputIT {
         assertThat(work.resolve("keys")).doesNotExist();
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--issuer.tokens.max-lifetime=5m   | with the external signer it must be at least 600 s",
+            "--issuer.key-files.directory=pki  | issuer.signer.socket and issuer.key-files.directory are both set",
+            "--issuer.signer.refresh-hint=2d   | must be at least issuer.signer.refresh-hint",
+    })
+    void badSignerConfigurationIsRefused(String arg, String message) throws Exception {
+        try (JarProcess p = JarProcess.start(work, "--server.port=" + TestData.freePort(),
+                "--management.server.port=" + TestData.freePort(), "--issuer.url=https://oidc.example.com",
+                "--issuer.signer.socket=" + work.resolve("s.sock"), "--issuer.rotation.retention=48h", arg)) {
+            assertThat(p.awaitExit()).isNotZero();
+            assertThat(p.output()).contains("APPLICATION FAILED TO START").contains(message);
+        }
+        assertThat(work.resolve("s.sock")).doesNotExist();
+    }
+
     @Test
     void unknownCommandIsAUsageError() throws Exception {
         var r = JarProcess.run(work, "keys", "frobnicate");
@@ -86,11 +102,16 @@ class BadInputIT {
             "--issuer.rotation.publish-ahead=10m           | issuer.rotation.publish-ahead (PT10M) must be at least issuer.http.max-age (PT1H)",
             "--issuer.rotation.max-keys=500                | issuer.rotation.max-keys must be between 3 and 100",
             "--issuer.rotation.retention=1h                | issuer.rotation.retention (PT1H) must be at least issuer.tokens.max-lifetime (PT24H)",
+            "--issuer.signer.socket=@issuer                | is an abstract socket, which has no file permissions",
+            "--issuer.signer.socket-mode=0666              | gives every local user access to the signer",
             "--issuer.http.jwks-content-type=text/plain    | issuer.http.jwks-content-type must be one of",
     })
     void badConfigurationStopsTheServiceBeforeAnythingIsWritten(String arg, String message) throws Exception {
         var args = new java.util.ArrayList<>(java.util.List.of("--server.port=" + TestData.freePort(),
                 "--management.server.port=" + TestData.freePort(), arg));
+        if (arg.startsWith("--issuer.signer.socket-mode")) {
+            args.add("--issuer.signer.socket=" + work.resolve("s.sock"));
+        }
         if (!arg.startsWith("--issuer.url=")) {
             args.add("--issuer.url=https://oidc.example.com");
         }

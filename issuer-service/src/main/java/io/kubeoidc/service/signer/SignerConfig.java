@@ -1,0 +1,34 @@
+package io.kubeoidc.service.signer;
+
+import io.kubeoidc.service.config.IssuerSettings;
+import io.kubeoidc.service.keys.IssuerKeys;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+class SignerConfig {
+
+    /** Only when issuer.signer.socket is set. */
+    @Bean
+    @ConditionalOnExpression("'${issuer.signer.socket:}'.trim() != ''")
+    SignerServer signerServer(IssuerSettings settings, IssuerKeys keys, MeterRegistry registry) {
+        return new SignerServer(settings.signer(), new SignerCore(keys, settings.signer(), registry));
+    }
+
+    /** health/signer, part of the readiness group: UP when the socket accepts connections (or the signer is off). */
+    @Bean("signer")
+    HealthIndicator signerHealth(ObjectProvider<SignerServer> server) {
+        return () -> {
+            SignerServer s = server.getIfAvailable();
+            if (s == null) {
+                return Health.up().withDetail("enabled", false).build();
+            }
+            return (s.accepting() ? Health.up() : Health.down()).withDetail("socket", s.socket().toString()).build();
+        };
+    }
+}

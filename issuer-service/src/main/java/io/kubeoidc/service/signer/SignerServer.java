@@ -1,0 +1,162 @@
+package io.kubeoidc.service.signer;
+
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.kubeoidc.service.config.InvalidConfigurationException;
+import io.kubeoidc.service.config.SignerSettings;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The gRPC server on the Unix socket, serving v1 and v1alpha1 together. The socket is bound inside a
+ * private (0700) directory, given its mode and group there, and only then renamed into place, so it is
+ * never reachable with looser permissions. A stale socket file is removed; a live one (another signer
+ * listening) stops the start. Uses Netty's NIO domain sockets: no native code, same on JDK 17 and 25.
+ */
+public class SignerServer implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(SignerServer.class);
+
+    private final SignerSettings settings;
+    private final SignerCore core;
+    private volatile Server server;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+
+    public SignerServer(SignerSettings settings, SignerCore core) {
+        this.settings = settings;
+        this.core = core;
+    }
+
+    public Path socket() {
+        return settings.socket();
+    }
+
+    public boolean running() {
+        return server != null && !server.isShutdown();
+    }
+
+    /** Whether a client can connect right now (the readiness probe). */
+    public boolean accepting() {
+        if (!running()) {
+            return false;
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return ch.connect(UnixDomainSocketAddress.of(settings.socket()));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void start() {
+        Path socket = settings.socket();
+        try {
+            Files.createDirectories(socket.getParent());
+            removeStale(socket);
+            Path privateDir = Files.createTempDirectory(socket.getParent(), ".signer-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path bound = privateDir.resolve("s");
+            boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+            server = NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(bound))
+                    .channelType(NioServerDomainSocketChannel.class)
+                    .bossEventLoopGroup(boss).workerEventLoopGroup(workers)
+                    .maxInboundMessageSize(256 * 1024)
+                    .addService(new V1SignerService(core))
+                    .addService(new V1alpha1SignerService(core))
+                    .build().start();
+            Files.setPosixFilePermissions(bound, settings.mode());
+            if (settings.group() != null) {
+                GroupPrincipal group = socket.getFileSystem().getUserPrincipalLookupService()
+                        .lookupPrincipalByGroupName(settings.group());
+                Files.getFileAttributeView(bound, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group);
+            }
+            Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE);
+            Files.delete(privateDir);
+            log.info("External signer (v1 and v1alpha1 ExternalJWTSigner) listening on {} (mode {}{})", socket,
+                    PosixFilePermissions.toString(settings.mode()),
+                    settings.group() == null ? "" : ", group " + settings.group());
+        } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
+            stop();
+            throw new InvalidConfigurationException("issuer.signer.socket-group '" + settings.group()
+                    + "' does not exist", "Create the group or fix the name.", e);
+        } catch (IOException e) {
+            stop();
+            throw new InvalidConfigurationException("cannot listen on issuer.signer.socket " + socket + ": "
+                    + e.getMessage(), "Check that the directory is writable by this user.", e);
+        }
+    }
+
+    /** A socket file no one answers on is left over from a crash; one that answers belongs to a live signer. */
+    private static void removeStale(Path socket) throws IOException {
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+            throw new InvalidConfigurationException("issuer.signer.socket " + socket + " exists and is not a socket",
+                    "Remove it or choose another path; the signer never overwrites regular files.", null);
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            throw new InvalidConfigurationException("another process is listening on issuer.signer.socket " + socket,
+                    "Stop the other signer first, or choose another socket path.", null);
+        } catch (IOException refused) {
+            Files.delete(socket);
+            log.info("Removed stale signer socket {}", socket);
+        }
+    }
+
+    @Override
+    public void stop() {
+        Server s = server;
+        if (s != null) {
+            s.shutdown();
+            try {
+                if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+                    s.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                s.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+            try {
+                Files.deleteIfExists(settings.socket());
+            } catch (IOException e) {
+                log.warn("Cannot remove signer socket {}: {}", settings.socket(), e.getMessage());
+            }
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        server = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running();
+    }
+
+    /** Start before the web server, so readiness can only turn true with the socket up. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 2048;
+    }
+}
