@@ -38,6 +38,7 @@ public class SignerServer implements SmartLifecycle {
     private volatile Server server;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
+    private java.util.concurrent.ExecutorService signing;
 
     public SignerServer(SignerSettings settings, SignerCore core) {
         this.settings = settings;
@@ -75,9 +76,17 @@ public class SignerServer implements SmartLifecycle {
             Path bound = privateDir.resolve("s");
             boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+            // Signing is CPU-bound: one thread per core does it with the fewest context switches. (Running it on
+            // the event loop instead serialises it: kube-apiserver uses one connection, so one loop.)
+            int cores = Runtime.getRuntime().availableProcessors();
+            signing = java.util.concurrent.Executors.newFixedThreadPool(cores, r -> {
+                Thread t = new Thread(r, "signer-" + r.hashCode());
+                t.setDaemon(true);
+                return t;
+            });
             server = NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(bound))
                     .channelType(NioServerDomainSocketChannel.class)
-                    .bossEventLoopGroup(boss).workerEventLoopGroup(workers)
+                    .bossEventLoopGroup(boss).workerEventLoopGroup(workers).executor(signing)
                     .maxInboundMessageSize(256 * 1024)
                     .addService(new V1SignerService(core))
                     .addService(new V1alpha1SignerService(core))
@@ -145,6 +154,9 @@ public class SignerServer implements SmartLifecycle {
         if (boss != null) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        if (signing != null) {
+            signing.shutdownNow();
         }
         server = null;
     }

@@ -1,0 +1,185 @@
+package io.kubeoidc.service.bench;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.kubeoidc.externaljwt.v1.ExternalJWTSignerGrpc;
+import io.kubeoidc.externaljwt.v1.SignJWTRequest;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * Sign over the Unix socket with N concurrent callers, against raw JCA SHA256withRSA (RSA-2048) on the
+ * same cores in the same run: raw, socket, raw. Run by bench/sign.sh against a running service; not a test.
+ * Usage: SignBenchmark SOCKET [seconds=10] [callers=16]
+ */
+public final class SignBenchmark {
+    /** A kube-apiserver-sized payload (about 400 bytes of claims). */
+    static final String CLAIMS = Base64.getUrlEncoder().withoutPadding().encodeToString(("{\"aud\":[\"api://AzureADTokenExchange\"],"
+            + "\"exp\":1514768400,\"iat\":1514764800,\"iss\":\"https://oidc.example.com/cluster-a\",\"jti\":\"5ba1e2a5-6f4c-4d71-9a3b-0c3f2a1b7e10\","
+            + "\"kubernetes.io\":{\"namespace\":\"myns\",\"node\":{\"name\":\"node-1\",\"uid\":\"node-1-uid\"},\"pod\":{\"name\":\"mypod\","
+            + "\"uid\":\"mypod-uid\"},\"serviceaccount\":{\"name\":\"mysvcacct\",\"uid\":\"mysvcacct-uid\"}},\"nbf\":1514764800,"
+            + "\"sub\":\"system:serviceaccount:myns:mysvcacct\"}").getBytes(StandardCharsets.UTF_8));
+
+    record Result(String name, long ops, double seconds, long[] latenciesNanos) {
+        double rate() {
+            return ops / seconds;
+        }
+
+        double percentileMillis(double p) {
+            long[] l = latenciesNanos;
+            return l.length == 0 ? 0 : l[Math.min(l.length - 1, (int) Math.ceil(p * l.length) - 1)] / 1e6;
+        }
+    }
+
+    interface Op {
+        void run() throws Exception;
+    }
+
+    static Result measure(String name, int callers, int seconds, Supplier<Op> perThread) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<long[]> perThreadLatencies = new ArrayList<>();
+        long[] counts = new long[callers];
+        CountDownLatch done = new CountDownLatch(callers);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < callers; t++) {
+            int id = t;
+            long[] lat = new long[2_000_000];
+            perThreadLatencies.add(lat);
+            Op op = perThread.get();
+            threads.add(new Thread(() -> {
+                try {
+                    while (!stop.get()) {
+                        long s = System.nanoTime();
+                        op.run();
+                        long n = counts[id]++;
+                        if (n < lat.length) {
+                            lat[(int) n] = System.nanoTime() - s;
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    done.countDown();
+                }
+            }));
+        }
+        long start = System.nanoTime();
+        threads.forEach(Thread::start);
+        Thread.sleep(seconds * 1000L);
+        stop.set(true);
+        done.await();
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long total = Arrays.stream(counts).sum();
+        long[] all = new long[(int) Math.min(total, Integer.MAX_VALUE - 8)];
+        int k = 0;
+        for (int t = 0; t < callers; t++) {
+            int n = (int) Math.min(counts[t], perThreadLatencies.get(t).length);
+            System.arraycopy(perThreadLatencies.get(t), 0, all, k, n);
+            k += n;
+        }
+        long[] lat = Arrays.copyOf(all, k);
+        Arrays.sort(lat);
+        return new Result(name, total, elapsed, lat);
+    }
+
+    /** {@code callers} Sign calls always in flight from one async client, as a Go client's goroutines would be. */
+    static Result inFlight(ExternalJWTSignerGrpc.ExternalJWTSignerStub stub, SignJWTRequest request, int callers,
+                           int seconds) throws Exception {
+        java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(callers);
+        long[] lat = new long[4_000_000];
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        long start = System.nanoTime();
+        while (System.nanoTime() < end) {
+            slots.acquire();
+            long s = System.nanoTime();
+            stub.sign(request, new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(io.kubeoidc.externaljwt.v1.SignJWTResponse value) {
+                    int i = n.getAndIncrement();
+                    if (i < lat.length) {
+                        lat[i] = System.nanoTime() - s;
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    slots.release();
+                    throw new IllegalStateException(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    slots.release();
+                }
+            });
+        }
+        slots.acquire(callers);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long[] l = Arrays.copyOf(lat, Math.min(n.get(), lat.length));
+        Arrays.sort(l);
+        return new Result("Sign, 16 calls in flight (async)", n.get(), elapsed, l);
+    }
+
+    public static void main(String[] args) throws Exception {
+        String socket = args[0];
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int callers = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        KeyPair kp = g.generateKeyPair();
+        byte[] input = ("eyJhbGciOiJSUzI1NiIsImtpZCI6IngiLCJ0eXAiOiJKV1QifQ." + CLAIMS).getBytes(StandardCharsets.US_ASCII);
+        Supplier<Op> raw = () -> {
+            return () -> {
+                Signature s = Signature.getInstance("SHA256withRSA");
+                s.initSign(kp.getPrivate());
+                s.update(input);
+                s.sign();
+            };
+        };
+        var group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        ManagedChannel channel = NettyChannelBuilder.forAddress(UnixDomainSocketAddress.of(socket))
+                .channelType(NioDomainSocketChannel.class).eventLoopGroup(group).overrideAuthority("localhost")
+                .usePlaintext().build();
+        var stub = ExternalJWTSignerGrpc.newBlockingStub(channel);
+        SignJWTRequest request = SignJWTRequest.newBuilder().setClaims(CLAIMS).build();
+        Supplier<Op> grpc = () -> () -> stub.sign(request);
+
+        var async = ExternalJWTSignerGrpc.newStub(channel);
+
+        measure("warm-up raw", callers, 3, raw);
+        measure("warm-up socket", callers, 3, grpc);
+        inFlight(async, request, callers, 3);
+        List<Result> results = List.of(measure("raw JCA SHA256withRSA", callers, seconds, raw),
+                measure("Sign, 16 blocking client threads", callers, seconds, grpc),
+                inFlight(async, request, callers, seconds),
+                measure("raw JCA SHA256withRSA (again)", callers, seconds, raw));
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+
+        System.out.printf("%-32s %10s %10s %10s%n", "", "ops/s", "p50 ms", "p99 ms");
+        for (Result r : results) {
+            System.out.printf("%-32s %10.0f %10.2f %10.2f%n", r.name(), r.rate(), r.percentileMillis(0.50),
+                    r.percentileMillis(0.99));
+        }
+        double rawMean = (results.get(0).rate() + results.get(3).rate()) / 2;
+        System.out.printf("ratio Sign (blocking callers) / raw JCA (mean of both raw runs): %.2f  (goal >= 0.80)%n",
+                results.get(1).rate() / rawMean);
+        System.out.printf("ratio Sign (calls in flight) / raw JCA (mean of both raw runs): %.2f  (goal >= 0.80)%n",
+                results.get(2).rate() / rawMean);
+    }
+}
