@@ -88,8 +88,8 @@ public class SignerServer implements SmartLifecycle {
                     .channelType(NioServerDomainSocketChannel.class)
                     .bossEventLoopGroup(boss).workerEventLoopGroup(workers).executor(signing)
                     .maxInboundMessageSize(256 * 1024)
-                    .addService(new V1SignerService(core))
-                    .addService(new V1alpha1SignerService(core))
+                    .addService(new V1SignerService(core, "v1"))
+                    .addService(new V1SignerService(core, "v1alpha1").bindAs("v1alpha1.ExternalJWTSigner"))
                     .build().start();
             Files.setPosixFilePermissions(bound, settings.mode());
             if (settings.group() != null) {
