@@ -24,4 +24,10 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# npm packages into the project: Azurite, the Azure Storage emulator the mirror tests run against.
+if [ ! -x node_modules/.bin/azurite-blob ]; then
+  command -v npm >/dev/null 2>&1 || { echo "npm is missing (Node.js 20+ is needed for Azurite)" >&2; exit 1; }
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
 exec ./mvnw -B -ntp verify "$@"

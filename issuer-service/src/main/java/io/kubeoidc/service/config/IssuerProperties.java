@@ -17,7 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record IssuerProperties(String url, String jwksUri, @DefaultValue("false") boolean allowInsecureHttp,
                                @DefaultValue Keys keys, @DefaultValue Http http, @DefaultValue Rotation rotation,
                                @DefaultValue Tokens tokens, @DefaultValue KeyFiles keyFiles,
-                               @DefaultValue Signer signer) {
+                               @DefaultValue Signer signer, @DefaultValue Mirror mirror) {
 
     /** @param directory the directory key store */
     public record Keys(@DefaultValue("./data/keys") Path directory) {}
@@ -60,6 +60,31 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      * @param socketGroup group owning the socket, for mode 0660
      * @param refreshHint how often kube-apiserver should call FetchKeys (also its discovery max-age)
      */
+    /**
+     * Public copies of the documents. Each configured mirror is a rotation gate: a NEXT key activates only
+     * once every mirror serves it to anonymous readers.
+     *
+     * @param interval how often to read the public copies back and repair drift
+     */
+    public record Mirror(@DefaultValue("60s") Duration interval, @DefaultValue Azure azure) {}
+
+    /**
+     * Azure Blob Storage. Enabled by a connection string or an endpoint (with a SAS token, or else
+     * DefaultAzureCredential: managed identity, workload identity, environment, az login).
+     *
+     * @param container     the container; $web is the static website, which AllowBlobPublicAccess=false does not block
+     * @param prefix        blob name prefix, so several clusters can share one container ("cluster-a/")
+     * @param publicBaseUrl where anonymous readers fetch the container, e.g. https://ACCOUNT.z6.web.core.windows.net/
+     * @param cacheControl  Cache-Control stored on both blobs
+     */
+    public record Azure(String connectionString, String endpoint, String sasToken,
+                        @DefaultValue("$web") String container, @DefaultValue("") String prefix, String publicBaseUrl,
+                        @DefaultValue("public, max-age=300") String cacheControl) {
+        public boolean enabled() {
+            return connectionString != null && !connectionString.isBlank() || endpoint != null && !endpoint.isBlank();
+        }
+    }
+
     public record Signer(String socket, @DefaultValue("0600") String socketMode, String socketGroup,
                          @DefaultValue("60s") Duration refreshHint) {}
 }

@@ -1,0 +1,86 @@
+package io.kubeoidc.service.it;
+
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.PublicAccessType;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Azure Storage emulator (npm azurite, installed into the project by test.sh), as a real process
+ * on a free port, persisting to a directory so it can be stopped and started again with its data.
+ */
+final class Azurite implements AutoCloseable {
+    /** Azurite's well-known development account key (from its README). */
+    static final String KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    final int port;
+    private final Path location;
+    private Process process;
+
+    Azurite(Path location) throws Exception {
+        this.port = TestData.freePort();
+        this.location = location;
+        start();
+    }
+
+    String connectionString() {
+        return "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + KEY
+                + ";BlobEndpoint=http://127.0.0.1:" + port + "/devstoreaccount1;";
+    }
+
+    String containerUrl(String container) {
+        return "http://127.0.0.1:" + port + "/devstoreaccount1/" + container + "/";
+    }
+
+    BlobContainerClient publicContainer(String name) {
+        BlobContainerClient c = new BlobServiceClientBuilder().connectionString(connectionString()).buildClient()
+                .getBlobContainerClient(name);
+        c.createWithResponse(null, PublicAccessType.BLOB, null, null);
+        return c;
+    }
+
+    void start() throws Exception {
+        Path bin = Path.of(System.getProperty("azurite.bin", "../node_modules/.bin/azurite-blob"));
+        if (!Files.exists(bin)) {
+            throw new IllegalStateException(bin + " is missing: run ./test.sh (it installs npm azurite into the project)");
+        }
+        Files.createDirectories(location);
+        // --skipApiVersionCheck: the Java SDK speaks a newer API version than Azurite knows (stack.md §5);
+        // --disableTelemetry: otherwise Azurite ignores SIGTERM while it tries to reach the network.
+        process = new ProcessBuilder("node", bin.toString(), "--blobHost", "127.0.0.1", "--blobPort",
+                Integer.toString(port), "--location", location.toString(), "--skipApiVersionCheck",
+                "--disableTelemetry", "--silent").redirectErrorStream(true)
+                .redirectOutput(location.resolve("azurite.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException notYet) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("azurite exited: " + Files.readString(location.resolve("azurite.log")));
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("azurite did not listen on " + port);
+    }
+
+    void stop() throws InterruptedException {
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}
