@@ -66,7 +66,17 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      *
      * @param interval how often to read the public copies back and repair drift
      */
-    public record Mirror(@DefaultValue("60s") Duration interval, @DefaultValue Azure azure) {}
+    public record Mirror(@DefaultValue("60s") Duration interval, @DefaultValue Azure azure,
+                         @DefaultValue Filesystem filesystem) {}
+
+    /**
+     * The same files under a directory, for any static web server; on by default (./data/public).
+     *
+     * @param publicBaseUrl where a web server serves the directory; when set, the copy is verified there
+     *                      anonymously, otherwise by reading the files back
+     */
+    public record Filesystem(@DefaultValue("true") boolean enabled, @DefaultValue("./data/public") Path directory,
+                             String publicBaseUrl) {}
 
     /**
      * Azure Blob Storage. Enabled by a connection string or an endpoint (with a SAS token, or else

@@ -1,40 +1,123 @@
 package io.kubeoidc.service.publish;
 
+import io.kubeoidc.documents.IssuerConfig;
 import io.kubeoidc.service.config.InvalidConfigurationException;
 import io.kubeoidc.service.config.IssuerProperties;
+import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.service.keys.IssuerKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Clock;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnExpression("'${issuer.mirror.azure.connection-string:}${issuer.mirror.azure.endpoint:}'.trim() != ''")
 class MirrorConfig {
+    private static final Logger log = LoggerFactory.getLogger(MirrorConfig.class);
 
+    /** The same files under a directory (default ./data/public), for any static web server. A rotation gate. */
     @Bean
-    AzureBlobMirror azureBlobMirror(IssuerProperties properties) {
+    @ConditionalOnProperty(name = "issuer.mirror.filesystem.enabled", havingValue = "true", matchIfMissing = true)
+    DocumentMirror filesystemMirror(IssuerProperties properties, MeterRegistry registry) {
+        var fs = properties.mirror().filesystem();
+        return new DocumentMirror("filesystem", new DirectoryStorage(fs.directory()), "",
+                url("issuer.mirror.filesystem.public-base-url", fs.publicBaseUrl(), false), null, registry);
+    }
+
+    /** Azure Blob Storage, when a connection string or endpoint is set. A rotation gate. */
+    @Bean
+    @ConditionalOnExpression("'${issuer.mirror.azure.connection-string:}${issuer.mirror.azure.endpoint:}'.trim() != ''")
+    DocumentMirror azureBlobMirror(IssuerProperties properties, IssuerSettings settings, MeterRegistry registry) {
         var azure = properties.mirror().azure();
-        String base = azure.publicBaseUrl();
-        if (base == null || base.isBlank()) {
-            throw new InvalidConfigurationException("issuer.mirror.azure.public-base-url is not set; the mirror must"
-                    + " know where anonymous readers fetch the documents to verify them",
-                    "Set it to the static website endpoint (https://ACCOUNT.zNN.web.core.windows.net/) or the"
-                    + " container URL.", null);
-        }
-        URI uri = URI.create(base);
-        if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
-            throw new InvalidConfigurationException("issuer.mirror.azure.public-base-url '" + base + "' is not an http(s) URL",
-                    "Use the URL anonymous readers fetch the container from.", null);
-        }
-        return new AzureBlobMirror(azure);
+        String base = url("issuer.mirror.azure.public-base-url", azure.publicBaseUrl(), true);
+        DocumentMirror m = new DocumentMirror("azure-blob", new AzureBlobStorage(azure), azure.prefix(), base,
+                azure.cacheControl(), registry);
+        guard(settings, m, azure);
+        return m;
     }
 
     @Bean
-    MirrorService mirrorService(IssuerKeys keys, AzureBlobMirror mirror, IssuerProperties properties, Clock clock,
-                                MeterRegistry registry) {
-        return new MirrorService(keys, mirror, properties.mirror().interval(), clock, registry);
+    MirrorService mirrorService(IssuerKeys keys, ObjectProvider<DocumentMirror> mirrors, IssuerProperties properties,
+                                Clock clock, MeterRegistry registry) {
+        return new MirrorService(keys, mirrors.orderedStream().toList(), properties.mirror().interval(), clock, registry);
+    }
+
+    /** health/mirror: per mirror, whether the public copy verifies, and why not. */
+    @Bean("mirror")
+    HealthIndicator mirrorHealth(MirrorService service) {
+        return () -> {
+            Health.Builder b = Health.up();
+            for (DocumentMirror m : service.mirrors()) {
+                var s = m.state();
+                var detail = new java.util.LinkedHashMap<String, Object>();
+                detail.put("storage", m.storage());
+                detail.put("verified", s.verified());
+                if (s.lastError() != null) {
+                    detail.put("error", s.lastError());
+                }
+                if (s.lastVerified() != null) {
+                    detail.put("lastVerified", s.lastVerified().toString());
+                }
+                if (s.lastPublished() != null) {
+                    detail.put("lastPublished", s.lastPublished().toString());
+                }
+                b.withDetail(m.name(), detail);
+            }
+            return b.build();
+        };
+    }
+
+    private static String url(String property, String value, boolean required) {
+        if (value == null || value.isBlank()) {
+            if (required) {
+                throw new InvalidConfigurationException(property + " is not set; the mirror must know where anonymous"
+                        + " readers fetch the documents to verify them", "Set it to the static website endpoint"
+                        + " (https://ACCOUNT.zNN.web.core.windows.net/) or the public container URL.", null);
+            }
+            return null;
+        }
+        URI uri = URI.create(value.strip());
+        if (uri.getScheme() == null || !uri.getScheme().startsWith("http") || uri.getHost() == null) {
+            throw new InvalidConfigurationException(property + " '" + value + "' is not an http(s) URL",
+                    "Use the URL anonymous readers fetch the documents from.", null);
+        }
+        return value.strip();
+    }
+
+    /**
+     * Entra derives the discovery URL from the issuer; it must be where this mirror publishes, or Entra
+     * reads something else (or nothing). Also: Entra accepts only RS256.
+     */
+    private static void guard(IssuerSettings settings, DocumentMirror mirror, IssuerProperties.Azure azure) {
+        IssuerConfig issuer = settings.issuer();
+        String entraFetches = issuer.discoveryUrl();
+        String mirrored = mirror.publicUrl(IssuerConfig.DISCOVERY_PATH);
+        String host = URI.create(issuer.issuer()).getHost().toLowerCase(Locale.ROOT);
+        if (host.endsWith(".blob.core.windows.net") && "$web".equals(azure.container())) {
+            log.warn("The issuer {} is on the blob endpoint, but the $web container is private there: Entra ID cannot"
+                    + " fetch it. Use the static website endpoint (*.web.core.windows.net) as the issuer.", issuer.issuer());
+        } else if (!entraFetches.equals(mirrored)) {
+            log.warn("Entra ID will fetch discovery from {} (the issuer + /.well-known/openid-configuration), but the"
+                    + " Azure mirror publishes it at {}. Unless a CDN or proxy maps one to the other, federation will"
+                    + " fail (AADSTS50166); check issuer.url, issuer.mirror.azure.public-base-url and prefix.",
+                    entraFetches, mirrored);
+        }
+        String jwksMirrored = mirror.publicUrl(IssuerConfig.JWKS_PATH);
+        if (!issuer.jwksUri().equals(jwksMirrored)) {
+            log.warn("jwks_uri is {} but the Azure mirror publishes the JWKS at {}", issuer.jwksUri(), jwksMirrored);
+        }
+        if (!"RS256".equals(settings.policy().keySpec().jwsAlgorithm())) {
+            log.warn("issuer.rotation.algorithm is {}: Entra ID supports only RS256 (RSA) keys; its token exchange may"
+                    + " reject tokens signed with {}", settings.policy().keySpec().label(),
+                    settings.policy().keySpec().jwsAlgorithm());
+        }
     }
 }

@@ -7,43 +7,60 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import org.springframework.scheduling.annotation.Scheduled;
 
-/** Publishes at once when the key set changes, and reads back / repairs every interval. */
+/**
+ * Publishes to every mirror at once when the key set changes, and every interval reads the copies
+ * back and repairs drift (a deleted blob, a hand edit, wrong headers).
+ */
 public class MirrorService {
     private final IssuerKeys keys;
-    private final AzureBlobMirror mirror;
+    private final List<DocumentMirror> mirrors;
     private final Duration interval;
     private final Clock clock;
-    private final Counter repaired;
+    private final Counter published;
+    private final Counter driftRepaired;
     private long publishedRevision = -1;
     private Instant next = Instant.MIN;
-    private volatile Instant lastVerified;
 
-    public MirrorService(IssuerKeys keys, AzureBlobMirror mirror, Duration interval, Clock clock, MeterRegistry registry) {
+    public MirrorService(IssuerKeys keys, List<DocumentMirror> mirrors, Duration interval, Clock clock,
+                         MeterRegistry registry) {
         this.keys = keys;
-        this.mirror = mirror;
+        this.mirrors = List.copyOf(mirrors);
         this.interval = interval;
         this.clock = clock;
-        this.repaired = Counter.builder("issuer.mirror.blobs.written")
-                .description("Blobs written: new key sets and repaired drift").register(registry);
-        Gauge.builder("issuer.mirror.verified", this, m -> m.mirror.lastError() == null && m.lastVerified != null ? 1 : 0)
-                .description("1 while the public copy matches what the service serves").register(registry);
-        Gauge.builder("issuer.mirror.last.verified.timestamp", this,
-                m -> m.lastVerified == null ? 0 : m.lastVerified.getEpochSecond())
-                .description("When the public copy last verified (epoch seconds)").register(registry);
+        this.published = Counter.builder("issuer.mirror.published")
+                .description("Objects written because the key set changed").register(registry);
+        this.driftRepaired = Counter.builder("issuer.mirror.drift.repaired")
+                .description("Objects rewritten because the public copy drifted").register(registry);
+        for (DocumentMirror m : mirrors) {
+            Gauge.builder("issuer.mirror.verified", m, x -> x.state().verified() ? 1 : 0).tag("mirror", m.name())
+                    .description("1 while the public copy matches what the service serves").register(registry);
+            Gauge.builder("issuer.mirror.last.verified.timestamp", m,
+                            x -> x.state().lastVerified() == null ? 0 : x.state().lastVerified().getEpochSecond())
+                    .tag("mirror", m.name()).register(registry);
+            Gauge.builder("issuer.mirror.last.published.timestamp", m,
+                            x -> x.state().lastPublished() == null ? 0 : x.state().lastPublished().getEpochSecond())
+                    .tag("mirror", m.name()).register(registry);
+        }
+    }
+
+    public List<DocumentMirror> mirrors() {
+        return mirrors;
     }
 
     @Scheduled(fixedDelay = 500)
     public synchronized void tick() {
         var snapshot = keys.current();
         Instant now = clock.instant();
-        if (snapshot.revision() == publishedRevision && now.isBefore(next)) {
+        boolean changed = snapshot.revision() != publishedRevision;
+        if (!changed && now.isBefore(next)) {
             return;
         }
-        repaired.increment(mirror.reconcile(snapshot.documents()));
-        if (mirror.lastError() == null) {
-            lastVerified = now;
+        for (DocumentMirror m : mirrors) {
+            int written = m.reconcile(snapshot.documents());
+            (changed ? published : driftRepaired).increment(written);
         }
         publishedRevision = snapshot.revision();
         next = now.plus(interval);

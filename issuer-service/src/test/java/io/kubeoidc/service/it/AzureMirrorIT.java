@@ -39,6 +39,7 @@ class AzureMirrorIT {
     private JarProcess service(Azurite azurite, String cluster, int port, int mgmt, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--management.server.port=" + mgmt,
                 "--issuer.url=https://oidc.example.com/" + cluster, "--issuer.keys.directory=keys-" + cluster,
+                "--issuer.mirror.filesystem.directory=public-" + cluster,
                 "--issuer.mirror.azure.connection-string=" + azurite.connectionString(),
                 "--issuer.mirror.azure.container=oidc", "--issuer.mirror.azure.prefix=" + cluster + "/",
                 "--issuer.mirror.azure.public-base-url=" + azurite.containerUrl("oidc"), "--issuer.mirror.interval=1s"));
@@ -89,7 +90,9 @@ class AzureMirrorIT {
                 awaitPublic(azurite.containerUrl("oidc") + "cluster-a/.well-known/openid-configuration", discoveryA);
 
                 String metrics = new String(get("http://127.0.0.1:" + mgmtA + "/actuator/prometheus").body(), StandardCharsets.UTF_8);
-                assertThat(metrics).contains("issuer_mirror_verified 1.0").containsPattern("issuer_mirror_blobs_written_total [4-9]");
+                assertThat(metrics).contains("issuer_mirror_verified{mirror=\"azure-blob\"} 1.0")
+                        .contains("issuer_mirror_verified{mirror=\"filesystem\"} 1.0")
+                        .contains("issuer_mirror_drift_repaired_total 2.0").contains("issuer_mirror_published_total 4.0");
                 assertThat(a.output()).contains("Mirrored");
             }
         }
@@ -179,7 +182,7 @@ class AzureMirrorIT {
                     }
                 }
                 assertThat(unconfirmed).as("tokens signed with a kid not publicly confirmed for publish-ahead").isZero();
-                assertThat(service.output()).contains("Azure mirror not confirmed, rotation waits")
+                assertThat(service.output()).contains("azure-blob mirror not confirmed, rotation waits")
                         .contains("ACTIVE key signs past its period");
                 System.out.println("mirror outage: " + tokens.size() + " tokens, 0 signed with an unconfirmed kid; held back"
                         + " through the outage, activated " + activated);

@@ -1,0 +1,30 @@
+package io.kubeoidc.service.publish;
+
+import java.util.Optional;
+
+/**
+ * Where a mirror keeps its copies (an Azure container, a directory; S3 or GCS would fit the same way).
+ * Writes are conditional on the version that was read, so two writers never overwrite each other blindly.
+ */
+public interface MirrorStorage {
+
+    /** One stored document and the headers it will be served with (null where the storage has none). */
+    record StoredObject(byte[] bytes, String contentType, String cacheControl, String version) {}
+
+    /** Another writer changed the object since it was read. */
+    final class Conflict extends RuntimeException {
+        public Conflict(String message) {
+            super(message);
+        }
+    }
+
+    String describe();
+
+    Optional<StoredObject> read(String name);
+
+    /**
+     * @param expectedVersion the version read before, or null when the object did not exist
+     * @throws Conflict when the stored version is no longer {@code expectedVersion}
+     */
+    void write(String name, byte[] bytes, String contentType, String cacheControl, String expectedVersion);
+}
