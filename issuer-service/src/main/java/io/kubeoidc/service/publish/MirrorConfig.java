@@ -8,6 +8,7 @@ import io.kubeoidc.service.keys.IssuerKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,12 +36,19 @@ class MirrorConfig {
     /** Azure Blob Storage, when a connection string or endpoint is set. A rotation gate. */
     @Bean
     @ConditionalOnExpression("'${issuer.mirror.azure.connection-string:}${issuer.mirror.azure.endpoint:}'.trim() != ''")
-    DocumentMirror azureBlobMirror(IssuerProperties properties, IssuerSettings settings, MeterRegistry registry) {
+    DocumentMirror azureBlobMirror(IssuerProperties properties, IssuerSettings settings, IssuerKeys keys,
+                                   MeterRegistry registry) {
         var azure = properties.mirror().azure();
         String base = url("issuer.mirror.azure.public-base-url", azure.publicBaseUrl(), true);
         DocumentMirror m = new DocumentMirror("azure-blob", new AzureBlobStorage(azure), azure.prefix(), base,
                 azure.cacheControl(), registry);
         guard(settings, m, azure);
+        List<String> notRs256 = keys.current().stored().keySet().published().stream()
+                .filter(k -> !"RS256".equals(k.algorithm().getName())).map(k -> k.kid() + " (" + k.algorithm() + ")").toList();
+        if (!notRs256.isEmpty()) {
+            log.warn("Published keys that are not RS256: {}. Entra ID supports only RS256; tokens they signed may be"
+                    + " refused in the token exchange", notRs256);
+        }
         return m;
     }
 

@@ -93,7 +93,9 @@ class AzureMirrorIT {
                 assertThat(metrics).contains("issuer_mirror_verified{mirror=\"azure-blob\"} 1.0")
                         .contains("issuer_mirror_verified{mirror=\"filesystem\"} 1.0")
                         .contains("issuer_mirror_drift_repaired_total 2.0").contains("issuer_mirror_published_total 4.0");
-                assertThat(a.output()).contains("Mirrored");
+                assertThat(a.output()).contains("Mirrored")
+                        // The consistency guard: Entra derives the discovery URL from the issuer, which is not Azurite here.
+                        .contains("Entra ID will fetch discovery from https://oidc.example.com/cluster-a/.well-known/openid-configuration");
             }
         }
     }

@@ -54,6 +54,14 @@ class ZeroConfigIT {
                 assertThat(k.getAlgorithm().getName()).isEqualTo("RS256");
             });
             kid = keys.get(0).getKeyID();
+            // The embedded default mirror: the same bytes under ./data/public, for any static web server.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!Files.exists(work.resolve("data/public/.well-known/openid-configuration")) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(Files.readString(work.resolve("data/public/openid/v1/jwks"))).isEqualTo(get(port, "/openid/v1/jwks"));
+            assertThat(Files.readString(work.resolve("data/public/.well-known/openid-configuration")))
+                    .isEqualTo(get(port, "/.well-known/openid-configuration"));
         }
 
         Path dir = work.resolve("data/keys");
