@@ -52,6 +52,17 @@ public record KeySet(long revision, List<ManagedKey> keys, Instant keysChangedAt
         return keys.stream().filter(k -> k.kid().equals(kid)).findFirst();
     }
 
+    /**
+     * FetchKeys' data_timestamp: when the published list last changed, or for a store written before that was
+     * recorded, the newest key's creation (derived from stored data, so every restart and replica agrees).
+     */
+    public Instant dataTimestamp() {
+        if (keysChangedAt != null) {
+            return keysChangedAt;
+        }
+        return keys.stream().map(ManagedKey::created).max(Instant::compareTo).orElse(null);
+    }
+
     public List<String> kids() {
         return keys.stream().map(ManagedKey::kid).toList();
     }

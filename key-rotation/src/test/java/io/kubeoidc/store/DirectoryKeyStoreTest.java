@@ -138,4 +138,23 @@ class DirectoryKeyStoreTest {
         Files.writeString(dir.resolve("keyset.json"), "{not json");
         assertThatThrownBy(() -> new DirectoryKeyStore(dir).load()).hasMessageContaining("cannot read keyset.json");
     }
+
+    @Test
+    void dataTimestampMovesOnlyWhenThePublishedKidsChange() throws Exception {
+        var store = new DirectoryKeyStore(dir);
+        KeySetChange change = importUpstream(KeySet.EMPTY);
+        KeySet first = store.commit(0, change.next(), change.newKeys()).keySet();
+        assertThat(first.dataTimestamp()).isNotNull();
+        Thread.sleep(5);
+        // Same kids, another state change: the timestamp stays (kube-apiserver must not see a change).
+        var keys = new java.util.ArrayList<>(first.keys());
+        keys.set(1, keys.get(1).withRemoveAt(NOW.plusSeconds(3600)));
+        KeySet second = store.commit(1, new KeySet(1, keys), List.of()).keySet();
+        assertThat(second.dataTimestamp()).isEqualTo(first.dataTimestamp());
+        // One key fewer: it moves.
+        KeySet third = store.commit(2, new KeySet(2, List.of(second.keys().get(0))), List.of()).keySet();
+        assertThat(third.dataTimestamp()).isAfter(first.dataTimestamp());
+        // A store written before the timestamp was recorded still answers, from its keys' creation times.
+        assertThat(new KeySet(3, third.keys()).dataTimestamp()).isEqualTo(third.keys().get(0).created());
+    }
 }

@@ -86,14 +86,14 @@ public class SignerCore {
         fetchesByApi.computeIfAbsent(api, a -> Counter.builder("issuer.signer.fetchkeys.requests").tag("api", a)
                 .description("FetchKeys calls").register(registry)).increment();
         KeySet set = keys.current().stored().keySet();
-        if (set.isEmpty() || set.keysChangedAt() == null) {
+        if (set.isEmpty()) {
             // An empty or partial answer would make kube-apiserver drop its key cache; an error keeps it.
             error("no_keys");
             throw new SignRejected("FetchKeys: the key set is not loaded yet", false);
         }
         List<PublishedKey> published = set.keys().stream()
                 .map(k -> new PublishedKey(k.kid(), k.key().spkiDer(), false)).toList();
-        return new KeyList(published, set.keysChangedAt(), settings.refreshHintSeconds());
+        return new KeyList(published, set.dataTimestamp(), settings.refreshHintSeconds());
     }
 
     public long maxTokenExpirationSeconds() {
