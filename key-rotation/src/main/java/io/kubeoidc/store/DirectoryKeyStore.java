@@ -43,7 +43,7 @@ import java.util.stream.Stream;
  * point leaves either the old or the new metadata, and every file either refers to exists.
  * An advisory lock on {@code .lock} serialises writers across processes (service and CLI).
  */
-public final class DirectoryKeyStore implements KeyStore {
+public final class DirectoryKeyStore implements KeyStore, KeySetSource {
     static final String METADATA = "keyset.json";
     static final String LOCK = ".lock";
     private static final int FORMAT = 1;
@@ -94,6 +94,12 @@ public final class DirectoryKeyStore implements KeyStore {
         } catch (java.text.ParseException | RuntimeException e) {
             throw new KeyStoreException(describe() + ": " + METADATA + " is invalid: " + e.getMessage(), e);
         }
+    }
+
+    /** The stored revision: every commit changes it. */
+    @Override
+    public String version() {
+        return Long.toString(storedRevision());
     }
 
     /** Creates the store directory, only the owner may list or enter it; an existing one keeps its mode. */

@@ -17,7 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record IssuerProperties(String url, String jwksUri, @DefaultValue("false") boolean allowInsecureHttp,
                                @DefaultValue Keys keys, @DefaultValue Http http, @DefaultValue Rotation rotation,
                                @DefaultValue Tokens tokens, @DefaultValue KeyFiles keyFiles,
-                               @DefaultValue Signer signer, @DefaultValue Mirror mirror) {
+                               @DefaultValue Signer signer, @DefaultValue Mirror mirror,
+                               @DefaultValue Publisher publisher) {
 
     /** @param directory the directory key store */
     public record Keys(@DefaultValue("./data/keys") Path directory) {}
@@ -60,6 +61,12 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      * @param socketGroup group owning the socket, for mode 0660
      * @param refreshHint how often kube-apiserver should call FetchKeys (also its discovery max-age)
      */
+    /**
+     * Publisher mode: keys are managed elsewhere; publish the public keys in this PEM file (for example
+     * kube-apiserver's sa.pub from a ConfigMap), reloaded when it changes. No signing key, no rotation.
+     */
+    public record Publisher(Path keysFile) {}
+
     /**
      * Public copies of the documents. Each configured mirror is a rotation gate: a NEXT key activates only
      * once every mirror serves it to anonymous readers.

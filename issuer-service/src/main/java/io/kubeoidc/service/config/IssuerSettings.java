@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, RotationPolicy policy, long maxAgeSeconds,
                              String jwksContentType, Duration checkInterval, Path keyFilesDirectory,
-                             String restartCommand, SignerSettings signer) {
+                             String restartCommand, SignerSettings signer, Path publisherKeysFile) {
 
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
 
@@ -70,7 +70,13 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                     + " kube-apiserver accepts either --service-account-signing-endpoint or the key-file flags, never both",
                     "Use the external signer on Kubernetes 1.32+ and drop the key files (docs/kube-apiserver.md).", null);
         }
+        Path publisher = p.publisher().keysFile();
+        if (publisher != null && (signer != null || p.keyFiles().directory() != null)) {
+            throw new InvalidConfigurationException("issuer.publisher.keys-file (publisher mode: keys are managed"
+                    + " elsewhere) cannot be combined with " + (signer != null ? "issuer.signer.socket" : "issuer.key-files.directory"),
+                    "Run the signer or the key files on the control-plane nodes, and a separate publisher if needed.", null);
+        }
         return new IssuerSettings(issuer, development, policy, maxAge.toSeconds(), ct, r.checkInterval(),
-                p.keyFiles().directory(), command == null || command.isBlank() ? null : command, signer);
+                p.keyFiles().directory(), command == null || command.isBlank() ? null : command, signer, publisher);
     }
 }

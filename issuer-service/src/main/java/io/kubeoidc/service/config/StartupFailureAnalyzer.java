@@ -12,6 +12,9 @@ public class StartupFailureAnalyzer implements FailureAnalyzer {
             if (t instanceof InvalidConfigurationException e) {
                 return new FailureAnalysis(e.getMessage(), e.action(), e);
             }
+            if (t instanceof io.kubeoidc.pem.KeyFileException e) {
+                return new FailureAnalysis(e.getMessage(), "Fix the key file; nothing was published.", e);
+            }
             if (t instanceof KeyStoreException e) {
                 return new FailureAnalysis(e.getMessage(), "Check issuer.keys.directory; the store was not changed.", e);
             }

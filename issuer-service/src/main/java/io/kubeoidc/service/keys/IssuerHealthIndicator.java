@@ -2,6 +2,7 @@ package io.kubeoidc.service.keys;
 
 import io.kubeoidc.service.rotation.RotationService;
 import java.util.LinkedHashMap;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.stereotype.Component;
@@ -10,9 +11,9 @@ import org.springframework.stereotype.Component;
 @Component("issuer")
 class IssuerHealthIndicator extends AbstractHealthIndicator {
     private final IssuerKeys keys;
-    private final RotationService rotation;
+    private final ObjectProvider<RotationService> rotation;
 
-    IssuerHealthIndicator(IssuerKeys keys, RotationService rotation) {
+    IssuerHealthIndicator(IssuerKeys keys, ObjectProvider<RotationService> rotation) {
         this.keys = keys;
         this.rotation = rotation;
     }
@@ -20,8 +21,18 @@ class IssuerHealthIndicator extends AbstractHealthIndicator {
     @Override
     protected void doHealthCheck(Health.Builder builder) {
         var set = keys.current().stored().keySet();
-        var status = rotation.status();
+        RotationService service = rotation.getIfAvailable();
         var r = new LinkedHashMap<String, Object>();
+        if (service == null) {
+            r.put("mode", "publisher: keys are managed elsewhere, nothing rotates here");
+            builder.up().withDetail("issuer", keys.settings().issuer().issuer())
+                    .withDetail("publishedKeys", set.keys().size()).withDetail("rotation", r);
+            if (keys.lastReloadError() != null) {
+                builder.withDetail("storeReloadError", keys.lastReloadError());
+            }
+            return;
+        }
+        var status = service.status();
         r.put("onSchedule", !status.overdue());
         if (status.overdue()) {
             r.put("overdueBy", status.overdueBy().toString());

@@ -3,7 +3,8 @@ package io.kubeoidc.service.keys;
 import io.kubeoidc.documents.PublishedDocuments;
 import io.kubeoidc.rotation.KeySetDiff;
 import io.kubeoidc.service.config.IssuerSettings;
-import io.kubeoidc.store.DirectoryKeyStore;
+import io.kubeoidc.store.KeySetSource;
+import io.kubeoidc.store.PublicKeysFile;
 import io.kubeoidc.store.StoredKeys;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -11,29 +12,34 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the service serves: the loaded keys and the documents pre-rendered from them. Readers get
- * an immutable snapshot; a new one is built only when the store's revision changes.
+ * an immutable snapshot; a new one is built only when the source's version changes.
  */
 public class IssuerKeys {
     private static final Logger log = LoggerFactory.getLogger(IssuerKeys.class);
     /** Audit trail: one line per transition (kid, from, to, why); never key bytes. */
     public static final Logger AUDIT = LoggerFactory.getLogger("io.kubeoidc.audit");
 
-    /** One consistent pair of key set and the bytes rendered from it. */
-    public record Snapshot(StoredKeys stored, PublishedDocuments documents) {
+    /**
+     * One consistent pair of key set and the bytes rendered from it.
+     *
+     * @param version the source's version it was loaded at (changes with every change of the keys)
+     */
+    public record Snapshot(StoredKeys stored, PublishedDocuments documents, String version) {
         public long revision() {
             return stored.keySet().revision();
         }
     }
 
     private final IssuerSettings settings;
-    private final DirectoryKeyStore store;
+    private final KeySetSource source;
     private final AtomicReference<Snapshot> current = new AtomicReference<>();
     private volatile String lastReloadError;
 
-    public IssuerKeys(IssuerSettings settings, DirectoryKeyStore store) {
+    public IssuerKeys(IssuerSettings settings, KeySetSource source) {
         this.settings = settings;
-        this.store = store;
-        install(store.load());
+        this.source = source;
+        String version = source.version();
+        install(source.load(), version);
     }
 
     public Snapshot current() {
@@ -51,15 +57,19 @@ public class IssuerKeys {
     /** Picks up changes written by the CLI (or another writer); cheap when nothing changed. */
     public boolean reloadIfChanged() {
         try {
-            if (store.storedRevision() == current().revision()) {
+            String version = source.version();
+            if (version.equals(current().version())) {
                 lastReloadError = null;
                 return false;
             }
             StoredKeys before = current().stored();
-            StoredKeys after = store.load();
-            install(after);
+            StoredKeys after = source.load();
+            install(after, version);
             KeySetDiff.between(before.keySet(), after.keySet(), "committed by another writer (CLI) at revision "
                     + after.keySet().revision()).forEach(t -> AUDIT.info("rotation {}", t));
+            if (source instanceof PublicKeysFile) {
+                log.info("Reloaded {}", source.describe());
+            }
             lastReloadError = null;
             return true;
         } catch (RuntimeException e) {
@@ -72,14 +82,18 @@ public class IssuerKeys {
         }
     }
 
-    /** Serves a committed key set from now on. */
-    public void install(StoredKeys stored) {
+    /** Serves a key set the directory store just committed (its version is its revision). */
+    public void install(StoredKeys committed) {
+        install(committed, Long.toString(committed.keySet().revision()));
+    }
+
+    private void install(StoredKeys stored, String version) {
         Snapshot previous = current.get();
-        if (previous != null && previous.revision() == stored.keySet().revision()) {
+        if (previous != null && previous.version().equals(version)) {
             return;
         }
         PublishedDocuments docs = PublishedDocuments.render(settings.issuer(), stored.keySet().published());
-        current.set(new Snapshot(stored, docs));
+        current.set(new Snapshot(stored, docs, version));
         log.info("Serving {} key(s) at revision {}, active kid {}", stored.keySet().keys().size(),
                 stored.keySet().revision(), stored.keySet().active().map(k -> k.kid() + " (" + k.key().algorithm() + ")")
                         .orElse("none"));

@@ -21,7 +21,7 @@ public class MirrorService {
     private final Clock clock;
     private final Counter published;
     private final Counter driftRepaired;
-    private long publishedRevision = -1;
+    private String publishedVersion;
     private Instant next = Instant.MIN;
 
     public MirrorService(IssuerKeys keys, List<DocumentMirror> mirrors, Duration interval, Clock clock,
@@ -54,7 +54,7 @@ public class MirrorService {
     public synchronized void tick() {
         var snapshot = keys.current();
         Instant now = clock.instant();
-        boolean changed = snapshot.revision() != publishedRevision;
+        boolean changed = !snapshot.version().equals(publishedVersion);
         if (!changed && now.isBefore(next)) {
             return;
         }
@@ -62,7 +62,7 @@ public class MirrorService {
             int written = m.reconcile(snapshot.documents());
             (changed ? published : driftRepaired).increment(written);
         }
-        publishedRevision = snapshot.revision();
+        publishedVersion = snapshot.version();
         next = now.plus(interval);
     }
 }

@@ -13,7 +13,9 @@ import org.springframework.context.annotation.Configuration;
 
 @Configuration(proxyBeanMethods = false)
 class RotationConfig {
+    /** Not in publisher mode, where keys are managed elsewhere. */
     @Bean
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${issuer.publisher.keys-file:}'.trim() == ''")
     RotationService rotationService(IssuerKeys keys, DirectoryKeyStore store, IssuerSettings settings,
                                     List<PublicationTarget> targets, Clock clock, SecureRandom random,
                                     MeterRegistry registry) {

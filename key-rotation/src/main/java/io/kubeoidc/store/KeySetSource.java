@@ -1,0 +1,12 @@
+package io.kubeoidc.store;
+
+/** Where the served keys come from: the key store, or (publisher mode) a read-only file of public keys. */
+public interface KeySetSource {
+
+    StoredKeys load();
+
+    /** Changes whenever {@link #load()} would return something different; cheap to call often. */
+    String version();
+
+    String describe();
+}
