@@ -77,10 +77,15 @@ public record IssuerConfig(String issuer, String jwksUri, boolean insecureHttp) 
 
     /** Where OIDC discovery looks: issuer (trailing slash removed) + /.well-known/openid-configuration. */
     public String discoveryUrl() {
+        return discoveryUrlOf(issuer);
+    }
+
+    /** The same rule for any issuer string, validated or not (doctor checks issuers it does not own). */
+    public static String discoveryUrlOf(String issuer) {
         return withoutTrailingSlash(issuer) + DISCOVERY_PATH;
     }
 
-    static String withoutTrailingSlash(String s) {
+    public static String withoutTrailingSlash(String s) {
         return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 }

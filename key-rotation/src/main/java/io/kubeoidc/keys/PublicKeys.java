@@ -78,13 +78,6 @@ public final class PublicKeys {
         return out;
     }
 
-    /** Big-endian, left-padded with zeros to exactly {@code len} bytes. */
-    public static byte[] fixedLength(BigInteger value, int len) {
-        byte[] out = new byte[len];
-        copyFixed(value, out, 0, len);
-        return out;
-    }
-
     private static void copyFixed(BigInteger value, byte[] out, int offset, int len) {
         byte[] raw = value.toByteArray();
         int start = raw.length > len ? raw.length - len : 0; // drop sign byte

@@ -102,6 +102,11 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         return Long.toString(storedRevision());
     }
 
+    /** The {@link #version()} a set committed by this store has. */
+    public static String versionOf(KeySet committed) {
+        return Long.toString(committed.revision());
+    }
+
     /** Creates the store directory, only the owner may list or enter it; an existing one keeps its mode. */
     public void ensureDirectory() {
         try {

@@ -7,6 +7,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.SignedJWT;
+import io.kubeoidc.documents.IssuerConfig;
 import io.kubeoidc.keyset.KeyState;
 import io.kubeoidc.keyset.ManagedKey;
 import java.io.PrintWriter;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import static io.kubeoidc.documents.IssuerConfig.withoutTrailingSlash;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -71,14 +73,13 @@ final class DoctorCommand implements Callable<Integer> {
         } else {
             out.println("WARN  issuer uses http (--allow-http): Entra ID and kube-apiserver will refuse it");
         }
-        String discoveryUrl = (issuer.endsWith("/") ? issuer.substring(0, issuer.length() - 1) : issuer)
-                + "/.well-known/openid-configuration";
+        String discoveryUrl = IssuerConfig.discoveryUrlOf(issuer);
         Map<String, Object> discovery = fetchJson("discovery document", discoveryUrl);
         JWKSet jwks = null;
         if (discovery != null) {
             String published = (String) discovery.get("issuer");
             String how = published == null ? "it has no issuer" : issuer.equalsIgnoreCase(published)
-                    ? "'" + published + "' differs only in case" : stripSlash(issuer).equals(stripSlash(published))
+                    ? "'" + published + "' differs only in case" : withoutTrailingSlash(issuer).equals(withoutTrailingSlash(published))
                     ? "'" + published + "' differs in the trailing slash" : "it says '" + published + "'";
             check(issuer.equals(published), "discovery issuer equals '" + issuer + "' exactly", how,
                     "AADSTS700211 / AADSTS70021 (no federated credential matches the token's issuer)",
@@ -192,9 +193,5 @@ final class DoctorCommand implements Callable<Integer> {
             out.println("      Fix: " + fix);
         }
         return ok;
-    }
-
-    private static String stripSlash(String s) {
-        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 }

@@ -23,6 +23,17 @@ final class KeysDirOption {
         return new DirectoryKeyStore(keysDir);
     }
 
+    /** The stored key set, or null after telling the operator the store is empty. */
+    io.kubeoidc.keyset.KeySet loadOrSayEmpty(PrintWriter out) {
+        DirectoryKeyStore store = store();
+        var set = store.load().keySet();
+        if (set.isEmpty()) {
+            out.println("no keys in " + store.directory() + " (the service generates a signing key at first start)");
+            return null;
+        }
+        return set;
+    }
+
     /** The policy the service last ran with (policy.json), or the defaults. */
     RotationPolicy policy() {
         return PolicyFile.read(store().directory()).orElseGet(() -> RotationPolicy.defaults(Duration.ofHours(1)));

@@ -1,7 +1,6 @@
 package io.kubeoidc.service.cli;
 
 import io.kubeoidc.keyset.ManagedKey;
-import io.kubeoidc.store.DirectoryKeyStore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,11 +17,9 @@ final class KeysListCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DirectoryKeyStore store = dir.store();
-        var set = store.load().keySet();
         var out = spec.commandLine().getOut();
-        if (set.isEmpty()) {
-            out.println("no keys in " + store.directory() + " (the service generates a signing key at first start)");
+        var set = dir.loadOrSayEmpty(out);
+        if (set == null) {
             return 0;
         }
         String format = "%-43s  %-5s  %-5s  %-11s  %-20s  %s%n";

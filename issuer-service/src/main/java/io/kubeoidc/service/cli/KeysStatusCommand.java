@@ -22,12 +22,10 @@ final class KeysStatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        var set = dir.store().load().keySet();
+        var set = dir.loadOrSayEmpty(out);
         RotationPolicy policy = dir.policy();
         boolean fromService = PolicyFile.read(dir.store().directory()).isPresent();
-        if (set.isEmpty()) {
-            out.println("no keys in " + dir.store().directory() + " (the service generates a signing key at first start)");
-        } else {
+        if (set != null) {
             String format = "%-43s  %-5s  %-11s  %-20s  %-20s  %s%n";
             out.printf(format, "KID", "ALG", "STATE", "SINCE", "NEXT AT", "NEXT");
             for (ManagedKey k : set.keys()) {
@@ -41,7 +39,7 @@ final class KeysStatusCommand implements Callable<Integer> {
                 + ": period " + policy.period() + ", publish-ahead " + policy.publishAhead() + ", retention "
                 + policy.retention() + ", max token lifetime " + policy.maxTokenLifetime() + ", algorithm "
                 + policy.keySpec().label() + ", max-keys " + policy.maxKeys());
-        out.println("store revision " + set.revision());
+        out.println("store revision " + (set == null ? 0 : set.revision()));
         return 0;
     }
 }

@@ -96,11 +96,7 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      */
     public record Azure(String connectionString, String endpoint, String sasToken,
                         @DefaultValue("$web") String container, @DefaultValue("") String prefix, String publicBaseUrl,
-                        @DefaultValue("public, max-age=300") String cacheControl) {
-        public boolean enabled() {
-            return connectionString != null && !connectionString.isBlank() || endpoint != null && !endpoint.isBlank();
-        }
-    }
+                        @DefaultValue("public, max-age=300") String cacheControl) {}
 
     public record Signer(String socket, @DefaultValue("0600") String socketMode, String socketGroup,
                          @DefaultValue("60s") Duration refreshHint) {}

@@ -3,8 +3,8 @@ package io.kubeoidc.service.keys;
 import io.kubeoidc.documents.PublishedDocuments;
 import io.kubeoidc.rotation.KeySetDiff;
 import io.kubeoidc.service.config.IssuerSettings;
+import io.kubeoidc.store.DirectoryKeyStore;
 import io.kubeoidc.store.KeySetSource;
-import io.kubeoidc.store.PublicKeysFile;
 import io.kubeoidc.store.StoredKeys;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -67,9 +67,6 @@ public class IssuerKeys {
             install(after, version);
             KeySetDiff.between(before.keySet(), after.keySet(), "committed by another writer (CLI) at revision "
                     + after.keySet().revision()).forEach(t -> AUDIT.info("rotation {}", t));
-            if (source instanceof PublicKeysFile) {
-                log.info("Reloaded {}", source.describe());
-            }
             lastReloadError = null;
             return true;
         } catch (RuntimeException e) {
@@ -84,7 +81,7 @@ public class IssuerKeys {
 
     /** Serves a key set the directory store just committed (its version is its revision). */
     public void install(StoredKeys committed) {
-        install(committed, Long.toString(committed.keySet().revision()));
+        install(committed, DirectoryKeyStore.versionOf(committed.keySet()));
     }
 
     private void install(StoredKeys stored, String version) {

@@ -1,9 +1,7 @@
 package io.kubeoidc.service.publish;
 
-import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.service.keys.IssuerKeys;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.springframework.stereotype.Component;
 
 /** The service's own HTTP endpoint: it serves exactly the installed snapshot. */
@@ -22,6 +20,6 @@ class LocalEndpointTarget implements PublicationTarget {
 
     @Override
     public Set<String> confirmedKids() {
-        return keys.current().stored().keySet().keys().stream().map(ManagedKey::kid).collect(Collectors.toSet());
+        return Set.copyOf(keys.current().stored().keySet().kids());
     }
 }

@@ -31,10 +31,6 @@ class KeyFilesPublisher {
                 .description("Times sa.key/sa.pub changed, each needing a kube-apiserver restart").register(registry);
     }
 
-    boolean enabled() {
-        return directory != null;
-    }
-
     /** Brings the files in line with the key set; cheap when the revision was already written. */
     void publish(StoredKeys keys) {
         if (directory == null || keys.keySet().revision() == writtenRevision) {

@@ -133,7 +133,7 @@ class HelmChartTest {
         Result http = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("publisher-configmap.yaml").toString(),
                 "--set", "issuer.url=http://oidc.example.com");
         assertThat(http.exit()).isNotZero();
-        assertThat(http.out()).contains("issuer").contains("url");
+        assertThat(http.out()).contains("at '/issuer/url': 'http://oidc.example.com' does not match pattern");
         Result noKeys = helm("template", "oidc", CHART.toString(), "--set", "issuer.url=https://oidc.example.com");
         assertThat(noKeys.exit()).isNotZero();
         assertThat(noKeys.out()).contains("publicKeys: set existingConfigMap");
