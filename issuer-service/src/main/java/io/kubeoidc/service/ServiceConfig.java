@@ -2,6 +2,7 @@ package io.kubeoidc.service;
 
 import io.kubeoidc.service.config.IssuerProperties;
 import io.kubeoidc.service.config.IssuerSettings;
+import io.kubeoidc.service.ha.Leadership;
 import io.kubeoidc.service.keys.IssuerKeys;
 import io.kubeoidc.store.DirectoryKeyStore;
 import io.kubeoidc.store.PublicKeysFile;
@@ -10,6 +11,7 @@ import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -39,9 +41,17 @@ class ServiceConfig {
         return settings;
     }
 
+    /** The single-node store (issuer.keys.store=directory, the default); etcd is configured in HaConfig. */
     @Bean
+    @ConditionalOnProperty(name = "issuer.keys.store", havingValue = "directory", matchIfMissing = true)
     DirectoryKeyStore keyStore(IssuerProperties properties) {
         return new DirectoryKeyStore(properties.keys().directory());
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "issuer.keys.store", havingValue = "directory", matchIfMissing = true)
+    Leadership soleReplica() {
+        return Leadership.SOLE;
     }
 
     @Bean
@@ -56,6 +66,7 @@ class ServiceConfig {
 
     /** The key store, or in publisher mode the mounted file of public keys (keys managed elsewhere). */
     @Bean
+    @ConditionalOnProperty(name = "issuer.keys.store", havingValue = "directory", matchIfMissing = true)
     IssuerKeys issuerKeys(IssuerSettings settings, DirectoryKeyStore store) {
         if (settings.publisherKeysFile() != null) {
             log.info("Publisher mode: publishing the keys in {}; no signing key is held and nothing rotates here",

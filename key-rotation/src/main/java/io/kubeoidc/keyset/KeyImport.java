@@ -69,7 +69,8 @@ public final class KeyImport {
                     activeKid = p.kid();
                     newKeys.add(p.signingKey().orElseThrow());
                     merged.put(p.kid(), new ManagedKey(p.verificationKey(), KeyState.ACTIVE, true,
-                            existing == null ? now : existing.created(), now, null, null, origin));
+                            existing == null ? now : existing.created(), now, null, null, origin,
+                            "imported as the signing key by the operator"));
                     notes.add(file.source() + ": " + p + " -> ACTIVE (signing key)");
                 } else {
                     merged.put(p.kid(), ManagedKey.added(p.verificationKey(), KeyState.VERIFY_ONLY, false, now, origin)

@@ -63,6 +63,15 @@ public record KeySet(long revision, List<ManagedKey> keys, Instant keysChangedAt
         return keys.stream().map(ManagedKey::created).max(Instant::compareTo).orElse(null);
     }
 
+    /**
+     * This set as a store commits it over {@code stored}: the next revision, and data_timestamp moved
+     * exactly when the published list of kids changes.
+     */
+    public KeySet committedOver(KeySet stored, Instant now) {
+        Instant changedAt = stored.kids().equals(kids()) && stored.keysChangedAt() != null ? stored.keysChangedAt() : now;
+        return new KeySet(stored.revision() + 1, keys, changedAt);
+    }
+
     public List<String> kids() {
         return keys.stream().map(ManagedKey::kid).toList();
     }

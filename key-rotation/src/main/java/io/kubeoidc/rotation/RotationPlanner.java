@@ -128,7 +128,8 @@ public final class RotationPlanner {
             newKeys.add(key);
             if (bootstrap) {
                 // Nothing was ever published, so no relying party can hold a cache that lacks this key.
-                keys.add(ManagedKey.added(key.verificationKey(), KeyState.ACTIVE, true, now, "generated"));
+                keys.add(ManagedKey.added(key.verificationKey(), KeyState.ACTIVE, true, now, "generated")
+                        .withGateBypass("first key: no document was published before it"));
                 transitions.add(new Transition(key.kid(), null, KeyState.ACTIVE,
                         "no signing key in the set: first " + policy.keySpec().label() + " key signs at once"));
             } else {

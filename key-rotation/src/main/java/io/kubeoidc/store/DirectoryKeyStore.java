@@ -46,7 +46,6 @@ import java.util.stream.Stream;
 public final class DirectoryKeyStore implements KeyStore, KeySetSource {
     static final String METADATA = "keyset.json";
     static final String LOCK = ".lock";
-    private static final int FORMAT = 1;
 
     private final Path dir;
     private final Duration lockTimeout;
@@ -78,17 +77,23 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
 
     @Override
     public StoredKeys load() {
-        Path metadata = dir.resolve(METADATA);
-        Map<String, Object> json;
+        byte[] metadata;
         try {
-            json = JSONObjectUtils.parse(Files.readString(metadata, StandardCharsets.UTF_8));
+            metadata = Files.readAllBytes(dir.resolve(METADATA));
         } catch (NoSuchFileException e) {
             return StoredKeys.EMPTY;
-        } catch (IOException | java.text.ParseException e) {
+        } catch (IOException e) {
             throw new KeyStoreException(describe() + ": cannot read " + METADATA + ": " + e.getMessage(), e);
         }
         try {
-            return decode(json);
+            KeySet set = KeySetJson.decode(metadata, (kid, embedded) -> readKey(publicFile(kid), kid, false).verificationKey());
+            Map<String, SigningKey> signing = new HashMap<>();
+            for (ManagedKey k : set.keys()) {
+                if (k.hasPrivateKey()) {
+                    signing.put(k.kid(), readKey(privateFile(k.kid()), k.kid(), true).signingKey().orElseThrow());
+                }
+            }
+            return new StoredKeys(set, signing);
         } catch (KeyStoreException e) {
             throw e;
         } catch (java.text.ParseException | RuntimeException e) {
@@ -100,11 +105,6 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
     @Override
     public String version() {
         return Long.toString(storedRevision());
-    }
-
-    /** The {@link #version()} a set committed by this store has. */
-    public static String versionOf(KeySet committed) {
-        return Long.toString(committed.revision());
     }
 
     /** Creates the store directory, only the owner may list or enter it; an existing one keeps its mode. */
@@ -155,11 +155,8 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                     write(publicFile(k.kid()), PemKeyWriter.publicKeys(List.of(k.key())), AtomicFiles.PUBLIC);
                 }
             }
-            // data_timestamp for kube-apiserver: moves exactly when the published kid list changes.
-            Instant changedAt = stored.kids().equals(next.kids()) && stored.keysChangedAt() != null
-                    ? stored.keysChangedAt() : clock.instant();
-            KeySet committed = new KeySet(baseRevision + 1, next.keys(), changedAt);
-            write(dir.resolve(METADATA), encode(committed), AtomicFiles.PUBLIC);
+            KeySet committed = next.committedOver(stored, clock.instant());
+            write(dir.resolve(METADATA), KeySetJson.encode(committed, null), AtomicFiles.PUBLIC);
             deleteUnreferenced(committed);
             return load();
         } catch (IOException e) {
@@ -210,37 +207,6 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         return dir.resolve(kid + ".pub");
     }
 
-    private StoredKeys decode(Map<String, Object> json) throws java.text.ParseException {
-        long format = JSONObjectUtils.getLong(json, "format");
-        if (format != FORMAT) {
-            throw new KeyStoreException(describe() + ": " + METADATA + " has format " + format
-                    + "; this version reads format " + FORMAT);
-        }
-        long revision = JSONObjectUtils.getLong(json, "revision");
-        List<ManagedKey> keys = new ArrayList<>();
-        Map<String, SigningKey> signing = new HashMap<>();
-        for (Map<String, Object> entry : JSONObjectUtils.getJSONObjectArray(json, "keys")) {
-            String kid = JSONObjectUtils.getString(entry, "kid");
-            boolean hasPrivate = JSONObjectUtils.getBoolean(entry, "private");
-            VerificationKey pub = readKey(publicFile(kid), kid, false).verificationKey();
-            if (hasPrivate) {
-                ParsedKey priv = readKey(privateFile(kid), kid, true);
-                signing.put(kid, priv.signingKey().orElseThrow());
-            }
-            keys.add(new ManagedKey(pub, KeyState.valueOf(JSONObjectUtils.getString(entry, "state")), hasPrivate,
-                    Instant.parse(JSONObjectUtils.getString(entry, "created")),
-                    Instant.parse(JSONObjectUtils.getString(entry, "since")),
-                    optionalInstant(entry, "confirmed"), optionalInstant(entry, "removeAt"),
-                    JSONObjectUtils.getString(entry, "origin")));
-        }
-        return new StoredKeys(new KeySet(revision, keys, optionalInstant(json, "keysChangedAt")), signing);
-    }
-
-    private static Instant optionalInstant(Map<String, Object> entry, String name) throws java.text.ParseException {
-        String value = JSONObjectUtils.getString(entry, name);
-        return value == null ? null : Instant.parse(value);
-    }
-
     private ParsedKey readKey(Path file, String kid, boolean wantPrivate) {
         if (!Files.isRegularFile(file)) {
             throw new KeyStoreException(describe() + " is inconsistent: " + METADATA + " lists key " + kid
@@ -258,35 +224,6 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                     + " does not hold the " + (wantPrivate ? "private" : "public") + " key " + kid);
         }
         return k;
-    }
-
-    private static byte[] encode(KeySet set) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("format", FORMAT);
-        json.put("revision", set.revision());
-        if (set.keysChangedAt() != null) {
-            json.put("keysChangedAt", set.keysChangedAt().toString());
-        }
-        List<Object> keys = new ArrayList<>();
-        for (ManagedKey k : set.keys()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("kid", k.kid());
-            e.put("alg", k.key().algorithm().getName());
-            e.put("state", k.state().name());
-            e.put("private", k.hasPrivateKey());
-            e.put("created", k.created().toString());
-            e.put("since", k.stateSince().toString());
-            if (k.confirmedAt() != null) {
-                e.put("confirmed", k.confirmedAt().toString());
-            }
-            if (k.removeAt() != null) {
-                e.put("removeAt", k.removeAt().toString());
-            }
-            e.put("origin", k.origin());
-            keys.add(e);
-        }
-        json.put("keys", keys);
-        return (JSONObjectUtils.toJSONString(json) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /** Cross-process advisory lock on DIR/.lock, held only for the duration of one commit. */

@@ -9,4 +9,9 @@ public interface KeySetSource {
     String version();
 
     String describe();
+
+    /** The {@link #version()} of a set this source's store just committed. */
+    default String versionOf(io.kubeoidc.keyset.KeySet committed) {
+        return Long.toString(committed.revision());
+    }
 }

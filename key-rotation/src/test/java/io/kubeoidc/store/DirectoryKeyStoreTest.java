@@ -136,7 +136,7 @@ class DirectoryKeyStoreTest {
     void corruptMetadataNamesTheFile() throws Exception {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("keyset.json"), "{not json");
-        assertThatThrownBy(() -> new DirectoryKeyStore(dir).load()).hasMessageContaining("cannot read keyset.json");
+        assertThatThrownBy(() -> new DirectoryKeyStore(dir).load()).hasMessageContaining("keyset.json is invalid");
     }
 
     @Test

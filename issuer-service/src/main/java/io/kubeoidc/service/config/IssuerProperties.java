@@ -20,8 +20,35 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
                                @DefaultValue Signer signer, @DefaultValue Mirror mirror,
                                @DefaultValue Publisher publisher) {
 
-    /** @param directory the directory key store */
-    public record Keys(@DefaultValue("./data/keys") Path directory) {}
+    /**
+     * @param directory         the directory key store (store=directory)
+     * @param store             directory (one node; the default) or etcd (several control-plane replicas)
+     * @param encryptionKeyFile the AES-256 key-encryption key that seals private keys in etcd and in the local
+     *                          copy: 32 random bytes, raw or base64; the same file on every replica (store=etcd)
+     * @param localCopy         this replica's sealed copy of the last key set it served, used to serve and sign
+     *                          when it starts while etcd is unreachable (store=etcd)
+     */
+    public record Keys(@DefaultValue("./data/keys") Path directory, @DefaultValue("directory") String store,
+                       Path encryptionKeyFile, @DefaultValue("./data/keyset.sealed") Path localCopy,
+                       @DefaultValue Etcd etcd) {}
+
+    /**
+     * The etcd key store and leader election (issuer.keys.store=etcd).
+     *
+     * @param endpoints comma-separated client URLs, e.g. https://10.0.0.1:2379,https://10.0.0.2:2379
+     * @param prefix    every key the issuer writes starts with it; an etcd role can be limited to it
+     * @param caFile    CA bundle of the etcd server certificates (kubeadm: /etc/kubernetes/pki/etcd/ca.crt)
+     * @param certFile  client certificate for mutual TLS (kubeadm: /etc/kubernetes/pki/apiserver-etcd-client.crt)
+     * @param keyFile   its private key
+     * @param user      etcd user, when etcd authenticates by password (with password)
+     * @param password  that user's password
+     * @param timeout   how long one etcd call may take before the replica counts etcd as unreachable
+     * @param replicaId this replica's name in the election and in status; empty means the host name
+     * @param leaseTtl  the leader's lease: a crashed leader is replaced after at most this long
+     */
+    public record Etcd(String endpoints, @DefaultValue("/kube-oidc-issuer/") String prefix, Path caFile,
+                       Path certFile, Path keyFile, String user, String password,
+                       @DefaultValue("2s") Duration timeout, String replicaId, @DefaultValue("15s") Duration leaseTtl) {}
 
     /**
      * @param maxAge          Cache-Control max-age of both documents (kube-apiserver uses 3600 s)

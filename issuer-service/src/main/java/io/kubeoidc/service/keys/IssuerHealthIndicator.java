@@ -1,5 +1,6 @@
 package io.kubeoidc.service.keys;
 
+import io.kubeoidc.service.ha.ReplicaCoordinator;
 import io.kubeoidc.service.rotation.RotationService;
 import java.util.LinkedHashMap;
 import org.springframework.beans.factory.ObjectProvider;
@@ -12,10 +13,13 @@ import org.springframework.stereotype.Component;
 class IssuerHealthIndicator extends AbstractHealthIndicator {
     private final IssuerKeys keys;
     private final ObjectProvider<RotationService> rotation;
+    private final ObjectProvider<ReplicaCoordinator> replicas;
 
-    IssuerHealthIndicator(IssuerKeys keys, ObjectProvider<RotationService> rotation) {
+    IssuerHealthIndicator(IssuerKeys keys, ObjectProvider<RotationService> rotation,
+                          ObjectProvider<ReplicaCoordinator> replicas) {
         this.keys = keys;
         this.rotation = rotation;
+        this.replicas = replicas;
     }
 
     @Override
@@ -57,5 +61,7 @@ class IssuerHealthIndicator extends AbstractHealthIndicator {
         if (error != null) {
             builder.withDetail("storeReloadError", error);
         }
+        // Degraded stays UP: the replica serves and signs (kube-apiserver needs it); the detail says why.
+        replicas.ifAvailable(c -> builder.withDetail("ha", c.details()));
     }
 }

@@ -3,7 +3,6 @@ package io.kubeoidc.service.keys;
 import io.kubeoidc.documents.PublishedDocuments;
 import io.kubeoidc.rotation.KeySetDiff;
 import io.kubeoidc.service.config.IssuerSettings;
-import io.kubeoidc.store.DirectoryKeyStore;
 import io.kubeoidc.store.KeySetSource;
 import io.kubeoidc.store.StoredKeys;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,9 +34,17 @@ public class IssuerKeys {
     private final AtomicReference<Snapshot> current = new AtomicReference<>();
     private volatile String lastReloadError;
 
+    private final java.util.function.BiConsumer<StoredKeys, String> onInstall;
+
     public IssuerKeys(IssuerSettings settings, KeySetSource source) {
+        this(settings, source, (keys, version) -> { });
+    }
+
+    /** @param onInstall told about every set this starts serving (the HA replica keeps its local copy with it) */
+    public IssuerKeys(IssuerSettings settings, KeySetSource source, java.util.function.BiConsumer<StoredKeys, String> onInstall) {
         this.settings = settings;
         this.source = source;
+        this.onInstall = onInstall;
         String version = source.version();
         install(source.load(), version);
     }
@@ -55,7 +62,7 @@ public class IssuerKeys {
     }
 
     /** Picks up changes written by the CLI (or another writer); cheap when nothing changed. */
-    public boolean reloadIfChanged() {
+    public synchronized boolean reloadIfChanged() {
         try {
             String version = source.version();
             if (version.equals(current().version())) {
@@ -65,7 +72,7 @@ public class IssuerKeys {
             StoredKeys before = current().stored();
             StoredKeys after = source.load();
             install(after, version);
-            KeySetDiff.between(before.keySet(), after.keySet(), "committed by another writer (CLI) at revision "
+            KeySetDiff.between(before.keySet(), after.keySet(), "committed by another writer (CLI or the leader) at revision "
                     + after.keySet().revision()).forEach(t -> AUDIT.info("rotation {}", t));
             lastReloadError = null;
             return true;
@@ -79,9 +86,9 @@ public class IssuerKeys {
         }
     }
 
-    /** Serves a key set the directory store just committed (its version is its revision). */
+    /** Serves a key set the store just committed. */
     public void install(StoredKeys committed) {
-        install(committed, DirectoryKeyStore.versionOf(committed.keySet()));
+        install(committed, source.versionOf(committed.keySet()));
     }
 
     private void install(StoredKeys stored, String version) {
@@ -91,6 +98,7 @@ public class IssuerKeys {
         }
         PublishedDocuments docs = PublishedDocuments.render(settings.issuer(), stored.keySet().published());
         current.set(new Snapshot(stored, docs, version));
+        onInstall.accept(stored, version);
         log.info("Serving {} key(s) at revision {}, active kid {}", stored.keySet().keys().size(),
                 stored.keySet().revision(), stored.keySet().active().map(k -> k.kid() + " (" + k.key().algorithm() + ")")
                         .orElse("none"));

@@ -54,8 +54,10 @@ class MirrorConfig {
 
     @Bean
     MirrorService mirrorService(IssuerKeys keys, ObjectProvider<DocumentMirror> mirrors, IssuerProperties properties,
-                                Clock clock, MeterRegistry registry) {
-        return new MirrorService(keys, mirrors.orderedStream().toList(), properties.mirror().interval(), clock, registry);
+                                Clock clock, io.kubeoidc.service.ha.Leadership leadership,
+                                MeterRegistry registry) {
+        return new MirrorService(keys, mirrors.orderedStream().toList(), properties.mirror().interval(), clock,
+                leadership, registry);
     }
 
     /** health/mirror: per mirror, whether the public copy verifies, and why not. */

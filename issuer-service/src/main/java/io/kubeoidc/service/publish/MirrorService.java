@@ -1,5 +1,6 @@
 package io.kubeoidc.service.publish;
 
+import io.kubeoidc.service.ha.Leadership;
 import io.kubeoidc.service.keys.IssuerKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,14 +20,16 @@ public class MirrorService {
     private final List<DocumentMirror> mirrors;
     private final Duration interval;
     private final Clock clock;
+    private final Leadership leadership;
     private final Counter published;
     private final Counter driftRepaired;
     private String publishedVersion;
     private Instant next = Instant.MIN;
 
     public MirrorService(IssuerKeys keys, List<DocumentMirror> mirrors, Duration interval, Clock clock,
-                         MeterRegistry registry) {
+                         Leadership leadership, MeterRegistry registry) {
         this.keys = keys;
+        this.leadership = leadership;
         this.mirrors = List.copyOf(mirrors);
         this.interval = interval;
         this.clock = clock;
@@ -52,6 +55,10 @@ public class MirrorService {
 
     @Scheduled(fixedDelay = 500)
     public synchronized void tick() {
+        if (!leadership.writesMirrors()) {
+            publishedVersion = null; // on taking over, publish and verify at once
+            return;
+        }
         var snapshot = keys.current();
         Instant now = clock.instant();
         boolean changed = !snapshot.version().equals(publishedVersion);

@@ -3,7 +3,11 @@ package io.kubeoidc.service.rotation;
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.service.keys.IssuerKeys;
 import io.kubeoidc.service.publish.PublicationTarget;
+import io.kubeoidc.service.ha.Leadership;
 import io.kubeoidc.store.DirectoryKeyStore;
+import io.kubeoidc.store.KeyStore;
+import io.kubeoidc.store.PolicyFile;
+import java.io.IOException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -13,12 +17,21 @@ import org.springframework.context.annotation.Configuration;
 
 @Configuration(proxyBeanMethods = false)
 class RotationConfig {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RotationConfig.class);
+
     /** Not in publisher mode, where keys are managed elsewhere. */
     @Bean
     @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${issuer.publisher.keys-file:}'.trim() == ''")
-    RotationService rotationService(IssuerKeys keys, DirectoryKeyStore store, IssuerSettings settings,
+    RotationService rotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
                                     List<PublicationTarget> targets, Clock clock, SecureRandom random,
                                     MeterRegistry registry) {
-        return new RotationService(keys, store, settings, targets, clock, random, registry);
+        if (store instanceof DirectoryKeyStore directory) {
+            try {
+                PolicyFile.write(directory, settings.policy());
+            } catch (IOException e) {
+                log.warn("Cannot write {} (used by the CLI's status and rotate): {}", PolicyFile.NAME, e.getMessage());
+            }
+        }
+        return new RotationService(keys, store, leadership, settings, targets, clock, random, registry);
     }
 }

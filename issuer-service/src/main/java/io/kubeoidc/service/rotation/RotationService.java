@@ -9,14 +9,13 @@ import io.kubeoidc.rotation.Transition;
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.service.keys.IssuerKeys;
 import io.kubeoidc.service.publish.PublicationTarget;
-import io.kubeoidc.store.DirectoryKeyStore;
-import io.kubeoidc.store.PolicyFile;
+import io.kubeoidc.service.ha.Leadership;
+import io.kubeoidc.store.KeyStore;
 import io.kubeoidc.store.StaleKeySetException;
 import io.kubeoidc.store.StoredKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,7 +36,8 @@ public class RotationService {
     private static final Logger log = LoggerFactory.getLogger(RotationService.class);
 
     private final IssuerKeys keys;
-    private final DirectoryKeyStore store;
+    private final KeyStore store;
+    private final Leadership leadership;
     private final IssuerSettings settings;
     private final List<PublicationTarget> targets;
     private final Clock clock;
@@ -47,10 +47,11 @@ public class RotationService {
     private volatile RotationStatus status = new RotationStatus(null, null, null, Duration.ZERO);
     private String lastWarning;
 
-    public RotationService(IssuerKeys keys, DirectoryKeyStore store, IssuerSettings settings,
+    public RotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
                            List<PublicationTarget> targets, Clock clock, SecureRandom random, MeterRegistry registry) {
         this.keys = keys;
         this.store = store;
+        this.leadership = leadership;
         this.settings = settings;
         this.targets = List.copyOf(targets);
         this.clock = clock;
@@ -60,11 +61,6 @@ public class RotationService {
         Gauge.builder("issuer.rotation.overdue.seconds", this, s -> s.status.overdueBy().toSeconds())
                 .description("How long the ACTIVE key has signed past its period because a gate stayed shut")
                 .register(registry);
-        try {
-            PolicyFile.write(store, settings.policy());
-        } catch (IOException e) {
-            log.warn("Cannot write {} (used by the CLI's status and rotate): {}", PolicyFile.NAME, e.getMessage());
-        }
         tick(); // bootstrap before the web server accepts requests
     }
 
@@ -75,6 +71,13 @@ public class RotationService {
     @Scheduled(fixedDelayString = "${issuer.rotation.check-interval:5s}", initialDelayString = "${issuer.rotation.check-interval:5s}")
     public synchronized void tick() {
         keys.reloadIfChanged();
+        var hold = leadership.rotationHold();
+        if (hold.isPresent()) {
+            // A follower (or a degraded replica) serves what the leader commits; it never plans.
+            status = new RotationStatus(null, null, hold.get(), Duration.ZERO);
+            keyFiles.publish(keys.current().stored());
+            return;
+        }
         StoredKeys current = keys.current().stored();
         RotationPlan plan = RotationPlanner.plan(current.keySet(), settings.policy(), gates(), clock.instant(),
                 spec -> SigningKey.generate(spec, random));

@@ -54,6 +54,7 @@ public class SignerCore {
     private final Map<String, Timer> latencyByAlg = new ConcurrentHashMap<>();
     private final Map<String, Counter> fetchesByApi = new ConcurrentHashMap<>();
     private volatile TokenSigner signer;
+    private volatile String lastRefusal;
 
     public SignerCore(IssuerKeys keys, SignerSettings settings, MeterRegistry registry) {
         this.keys = keys;
@@ -107,6 +108,17 @@ public class SignerCore {
         if (active == null) {
             error("no_active_key");
             throw new SignRejected("Sign failed: no ACTIVE key in the key set", false);
+        }
+        String refusal = active.signingRefusal().orElse(null);
+        if (refusal != null) {
+            // SPIRE's rule: never sign with a key relying parties may not be able to validate.
+            error("unconfirmed_active_key");
+            if (!refusal.equals(lastRefusal)) {
+                log.error("Refusing to sign: {}. Tokens would fail where the JWKS lacks it; the leader must confirm"
+                        + " the key (or an operator must rotate) first", refusal);
+                lastRefusal = refusal;
+            }
+            throw new SignRejected("Sign refused: " + refusal, false);
         }
         TokenSigner s = signer;
         if (s == null || !s.kid().equals(active.kid())) {

@@ -1,0 +1,168 @@
+package io.kubeoidc.service.ha;
+
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.options.WatchOption;
+import io.kubeoidc.service.keys.IssuerKeys;
+import io.kubeoidc.store.etcd.EtcdConnection;
+import io.kubeoidc.store.etcd.EtcdLeaderElection;
+import io.kubeoidc.store.etcd.EtcdUnavailableException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+
+/**
+ * One replica's part in the group: runs the election every second, announces what it serves, watches
+ * the key set so a change committed by the leader is served here within a second, and answers whether
+ * this replica may rotate (leader, and not degraded).
+ */
+public class ReplicaCoordinator implements Leadership, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaCoordinator.class);
+
+    private final EtcdConnection etcd;
+    private final EtcdLeaderElection election;
+    private final ReplicaKeySource source;
+    private final IssuerKeys keys;
+    private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "issuer-etcd-watch");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean reloadQueued = new AtomicBoolean();
+    private volatile String electionError;
+    private volatile boolean wasLeader;
+    private volatile List<EtcdLeaderElection.Replica> replicasSeen = List.of();
+    private volatile Watch.Watcher watcher;
+    private volatile boolean watchBroken = true;
+
+    ReplicaCoordinator(EtcdConnection etcd, EtcdLeaderElection election, ReplicaKeySource source, IssuerKeys keys) {
+        this.etcd = etcd;
+        this.election = election;
+        this.source = source;
+        this.keys = keys;
+        step(); // before the rotation service's first tick, so the first replica of a new group can bootstrap
+    }
+
+    @Scheduled(fixedDelay = 1000, initialDelay = 1000)
+    public synchronized void step() {
+        try {
+            election.step();
+            if (electionError != null) {
+                log.info("Election reaches etcd again");
+            }
+            electionError = null;
+        } catch (EtcdUnavailableException e) {
+            if (electionError == null) {
+                log.warn("Degraded: the election cannot reach etcd ({}); not rotating", e.getMessage());
+            }
+            electionError = e.getMessage();
+        }
+        boolean leader = election.isLeader();
+        if (leader != wasLeader) {
+            IssuerKeys.AUDIT.info("replica {} {} the rotation leader", election.replicaId(), leader ? "became" : "is no longer");
+            wasLeader = leader;
+        }
+        if (electionError != null) {
+            return;
+        }
+        if (watchBroken) {
+            watch();
+        }
+        var snapshot = keys.current();
+        try {
+            election.announce(snapshot.revision(), degraded(), snapshot.version());
+            replicasSeen = election.replicas();
+        } catch (EtcdUnavailableException e) {
+            log.debug("announce failed: {}", e.getMessage());
+        }
+    }
+
+    private void watch() {
+        Watch.Watcher old = watcher;
+        if (old != null) {
+            old.close();
+        }
+        watcher = etcd.client().getWatchClient().watch(etcd.key("keyset"), WatchOption.DEFAULT, Watch.listener(
+                response -> queueReload(),
+                error -> {
+                    log.debug("key-set watch ended: {}", error.getMessage());
+                    watchBroken = true;
+                }));
+        watchBroken = false;
+        queueReload(); // anything committed before the watch started
+    }
+
+    /** Coalesces bursts of events into one reload on the watch thread. */
+    private void queueReload() {
+        if (reloadQueued.compareAndSet(false, true)) {
+            reloader.execute(() -> {
+                reloadQueued.set(false);
+                keys.reloadIfChanged();
+            });
+        }
+    }
+
+    @Override
+    public Optional<String> rotationHold() {
+        String degraded = degradedReason();
+        if (degraded != null) {
+            return Optional.of("degraded: " + degraded);
+        }
+        if (keys.lastReloadError() != null) {
+            return Optional.of("the key set in etcd cannot be read: " + keys.lastReloadError());
+        }
+        if (!election.isLeader()) {
+            return Optional.of("replica " + election.replicaId() + " is not the rotation leader (leader: "
+                    + election.leaderSeen().orElse("none yet") + ")");
+        }
+        return Optional.empty();
+    }
+
+    public boolean degraded() {
+        return degradedReason() != null;
+    }
+
+    private String degradedReason() {
+        String s = source.degradedReason();
+        return s != null ? s : electionError;
+    }
+
+    /** For health/issuer: who leads, what every replica serves, and whether this one is degraded. */
+    public Map<String, Object> details() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("store", etcd.describe());
+        d.put("replicaId", election.replicaId());
+        d.put("leader", election.isLeader());
+        d.put("leaderSeen", election.leaderSeen().orElse("none"));
+        d.put("degraded", degraded());
+        if (degraded()) {
+            d.put("degradedReason", degradedReason());
+        }
+        d.put("servingLocalCopy", source.servingLocalCopy());
+        d.put("appliedRevision", keys.current().revision());
+        Map<String, Object> replicas = new LinkedHashMap<>();
+        for (var r : replicasSeen) {
+            replicas.put(r.id(), Map.of("revision", r.revision(), "leader", r.leader(), "degraded", r.degraded()));
+        }
+        d.put("replicas", replicas);
+        return d;
+    }
+
+    @Override
+    public void close() {
+        Watch.Watcher w = watcher;
+        if (w != null) {
+            w.close();
+        }
+        reloader.shutdownNow();
+        election.close(); // revokes the lease: another replica leads at once
+        Objects.requireNonNull(etcd).close();
+    }
+}

@@ -1,0 +1,131 @@
+package io.kubeoidc.service.ha;
+
+import io.kubeoidc.keyset.KeySet;
+import io.kubeoidc.store.KeySetSource;
+import io.kubeoidc.store.KeyStoreException;
+import io.kubeoidc.store.SealedKeySetFile;
+import io.kubeoidc.store.StoredKeys;
+import io.kubeoidc.store.etcd.EtcdKeyStore;
+import io.kubeoidc.store.etcd.EtcdUnavailableException;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a replica serves: the key set in etcd, or, until etcd first answers, the sealed local copy of the
+ * last set this replica served. On a full control-plane restart kube-apiserver needs the signer before
+ * etcd has a quorum again, so a replica starts from its copy, degraded, and never rotates from it.
+ */
+final class ReplicaKeySource implements KeySetSource {
+    private static final Logger log = LoggerFactory.getLogger(ReplicaKeySource.class);
+
+    private final EtcdKeyStore etcd;
+    private final SealedKeySetFile localCopy;
+    private final Clock clock;
+    private volatile boolean etcdAnswered;
+    private volatile String etcdError;
+    private volatile String localCopyNote;
+    private String savedVersion;
+
+    ReplicaKeySource(EtcdKeyStore etcd, SealedKeySetFile localCopy, Clock clock) {
+        this.etcd = etcd;
+        this.localCopy = localCopy;
+        this.clock = clock;
+    }
+
+    @Override
+    public StoredKeys load() {
+        try {
+            StoredKeys keys = etcd.load();
+            answered();
+            return keys;
+        } catch (EtcdUnavailableException e) {
+            failed(e);
+            if (etcdAnswered) {
+                throw e;
+            }
+            return fromLocalCopy(e).keys();
+        }
+    }
+
+    @Override
+    public String version() {
+        try {
+            String v = etcd.version();
+            answered();
+            return v;
+        } catch (EtcdUnavailableException e) {
+            failed(e);
+            if (etcdAnswered) {
+                throw e;
+            }
+            return fromLocalCopy(e).version();
+        }
+    }
+
+    @Override
+    public String versionOf(KeySet committed) {
+        return etcd.versionOf(committed);
+    }
+
+    @Override
+    public String describe() {
+        return etcd.describe();
+    }
+
+    /** Keeps the local copy in step with what is served from etcd (never rewrites it from itself). */
+    synchronized void served(StoredKeys keys, String version) {
+        if (localCopyNote != null || version.equals(savedVersion) || keys.keySet().isEmpty()) {
+            return;
+        }
+        try {
+            localCopy.write(keys, version, clock.instant());
+            savedVersion = version;
+        } catch (KeyStoreException e) {
+            log.warn("{}; a cold start without etcd would have nothing to serve", e.getMessage());
+        }
+    }
+
+    /** Why this replica is degraded, or null. */
+    String degradedReason() {
+        if (localCopyNote != null) {
+            return localCopyNote + (etcdError == null ? "" : "; " + etcdError);
+        }
+        return etcdError;
+    }
+
+    boolean servingLocalCopy() {
+        return localCopyNote != null;
+    }
+
+    private void answered() {
+        if (etcdError != null || localCopyNote != null) {
+            log.info("etcd answers again; serving and replicating from {}", etcd.describe());
+        }
+        etcdAnswered = true;
+        etcdError = null;
+        localCopyNote = null;
+    }
+
+    private void failed(EtcdUnavailableException e) {
+        if (etcdError == null) {
+            log.warn("Degraded: {}. Serving and signing with the keys already loaded; no rotation until etcd answers",
+                    e.getMessage());
+        }
+        etcdError = e.getMessage();
+    }
+
+    private SealedKeySetFile.Copy fromLocalCopy(EtcdUnavailableException cause) {
+        SealedKeySetFile.Copy copy = localCopy.read().orElseThrow(() -> new KeyStoreException(cause.getMessage()
+                + "; and there is no local copy at " + localCopy.file() + " to start from (a replica's first start"
+                + " needs etcd)", cause));
+        if (localCopyNote == null) {
+            log.warn("Degraded: etcd is unreachable at start; serving and signing from the local copy {} (revision {},"
+                    + " saved {})", localCopy.file(), copy.keys().keySet().revision(), copy.savedAt());
+        }
+        localCopyNote = "serving the local copy of revision " + copy.keys().keySet().revision() + " saved at "
+                + copy.savedAt() + " because etcd has not answered since start";
+        savedVersion = copy.version();
+        return copy;
+    }
+}

@@ -1,0 +1,110 @@
+package io.kubeoidc.store;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.kubeoidc.keys.VerificationKey;
+import io.kubeoidc.keyset.KeySet;
+import io.kubeoidc.keyset.KeyState;
+import io.kubeoidc.keyset.ManagedKey;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * The key set's metadata as JSON (states, timestamps, revision), shared by every store. The encoding is
+ * deterministic, so replicas that encode the same set get the same bytes. Never holds private keys.
+ */
+public final class KeySetJson {
+    static final int FORMAT = 1;
+
+    private KeySetJson() {}
+
+    /**
+     * @param publicKeyPem for stores without a file per key: embed each public key as PEM, null to omit
+     */
+    public static byte[] encode(KeySet set, java.util.function.Function<VerificationKey, String> publicKeyPem) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("format", FORMAT);
+        json.put("revision", set.revision());
+        if (set.keysChangedAt() != null) {
+            json.put("keysChangedAt", set.keysChangedAt().toString());
+        }
+        List<Object> keys = new ArrayList<>();
+        for (ManagedKey k : set.keys()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("kid", k.kid());
+            e.put("alg", k.key().algorithm().getName());
+            e.put("state", k.state().name());
+            e.put("private", k.hasPrivateKey());
+            e.put("created", k.created().toString());
+            e.put("since", k.stateSince().toString());
+            if (k.confirmedAt() != null) {
+                e.put("confirmed", k.confirmedAt().toString());
+            }
+            if (k.removeAt() != null) {
+                e.put("removeAt", k.removeAt().toString());
+            }
+            e.put("origin", k.origin());
+            if (k.gateBypass() != null) {
+                e.put("gateBypass", k.gateBypass());
+            }
+            if (publicKeyPem != null) {
+                e.put("publicKey", publicKeyPem.apply(k.key()));
+            }
+            keys.add(e);
+        }
+        json.put("keys", keys);
+        return (JSONObjectUtils.toJSONString(json) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @param publicKey resolves (kid, embedded PEM or null) to the key; it must check the kid
+     */
+    public static KeySet decode(byte[] bytes, BiFunction<String, String, VerificationKey> publicKey) throws ParseException {
+        Map<String, Object> json = JSONObjectUtils.parse(new String(bytes, StandardCharsets.UTF_8));
+        long format = JSONObjectUtils.getLong(json, "format");
+        if (format != FORMAT) {
+            throw new IllegalArgumentException("format " + format + "; this version reads format " + FORMAT);
+        }
+        List<ManagedKey> keys = new ArrayList<>();
+        for (Map<String, Object> entry : JSONObjectUtils.getJSONObjectArray(json, "keys")) {
+            String kid = JSONObjectUtils.getString(entry, "kid");
+            VerificationKey pub = publicKey.apply(kid, JSONObjectUtils.getString(entry, "publicKey"));
+            keys.add(new ManagedKey(pub, KeyState.valueOf(JSONObjectUtils.getString(entry, "state")),
+                    JSONObjectUtils.getBoolean(entry, "private"),
+                    Instant.parse(JSONObjectUtils.getString(entry, "created")),
+                    Instant.parse(JSONObjectUtils.getString(entry, "since")),
+                    optionalInstant(entry, "confirmed"), optionalInstant(entry, "removeAt"),
+                    JSONObjectUtils.getString(entry, "origin"), JSONObjectUtils.getString(entry, "gateBypass")));
+        }
+        return new KeySet(JSONObjectUtils.getLong(json, "revision"), keys, optionalInstant(json, "keysChangedAt"));
+    }
+
+    /** With each public key embedded as PEM: for stores without a file per key (etcd, the local copy). */
+    public static byte[] encodeSelfContained(KeySet set) {
+        return encode(set, k -> new String(io.kubeoidc.pem.PemKeyWriter.publicKeys(List.of(k)), StandardCharsets.US_ASCII));
+    }
+
+    public static KeySet decodeSelfContained(byte[] bytes) throws ParseException {
+        return decode(bytes, (kid, pem) -> {
+            if (pem == null) {
+                throw new IllegalArgumentException("key " + kid + " has no embedded public key");
+            }
+            var k = io.kubeoidc.pem.PemKeyReader.read("public key " + kid, pem.getBytes(StandardCharsets.US_ASCII))
+                    .requireKeys().get(0);
+            if (!k.kid().equals(kid)) {
+                throw new IllegalArgumentException("the public key stored for " + kid + " has kid " + k.kid());
+            }
+            return k.verificationKey();
+        });
+    }
+
+    private static Instant optionalInstant(Map<String, Object> entry, String name) throws ParseException {
+        String value = JSONObjectUtils.getString(entry, name);
+        return value == null ? null : Instant.parse(value);
+    }
+}
