@@ -47,7 +47,9 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
         this.election = election;
         this.source = source;
         this.keys = keys;
-        step(); // before the rotation service's first tick, so the first replica of a new group can bootstrap
+        if (!source.servingLocalCopy()) {
+            step(); // before the rotation service's first tick, so the first replica of a new group can bootstrap
+        }
     }
 
     @Scheduled(fixedDelay = 1000, initialDelay = 1000)

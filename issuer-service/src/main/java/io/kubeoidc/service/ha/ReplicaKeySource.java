@@ -35,6 +35,9 @@ final class ReplicaKeySource implements KeySetSource {
 
     @Override
     public StoredKeys load() {
+        if (!etcdAnswered && localCopyNote != null) {
+            return fromLocalCopy(null).keys(); // version() just found etcd unreachable: do not wait for it twice
+        }
         try {
             StoredKeys keys = etcd.load();
             answered();
@@ -50,16 +53,36 @@ final class ReplicaKeySource implements KeySetSource {
 
     @Override
     public String version() {
-        try {
-            String v = etcd.version();
-            answered();
-            return v;
-        } catch (EtcdUnavailableException e) {
-            failed(e);
-            if (etcdAnswered) {
-                throw e;
+        long deadline = System.nanoTime() + FIRST_START_WAIT.toNanos();
+        while (true) {
+            try {
+                String v = etcd.version();
+                answered();
+                return v;
+            } catch (EtcdUnavailableException e) {
+                failed(e);
+                if (etcdAnswered) {
+                    throw e;
+                }
+                if (localCopy.read().isPresent() || System.nanoTime() > deadline) {
+                    return fromLocalCopy(e).version();
+                }
+                // First start of this replica: nothing to serve without etcd, so wait for it a while.
+                log.info("Waiting for etcd (first start of this replica, no local copy yet): {}", e.getMessage());
+                sleep();
             }
-            return fromLocalCopy(e).version();
+        }
+    }
+
+    /** How long a replica without a local copy waits for etcd at its first start. */
+    static final java.time.Duration FIRST_START_WAIT = java.time.Duration.ofSeconds(60);
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new KeyStoreException("interrupted while waiting for etcd", ie);
         }
     }
 
@@ -116,7 +139,7 @@ final class ReplicaKeySource implements KeySetSource {
     }
 
     private SealedKeySetFile.Copy fromLocalCopy(EtcdUnavailableException cause) {
-        SealedKeySetFile.Copy copy = localCopy.read().orElseThrow(() -> new KeyStoreException(cause.getMessage()
+        SealedKeySetFile.Copy copy = localCopy.read().orElseThrow(() -> new KeyStoreException(etcdError
                 + "; and there is no local copy at " + localCopy.file() + " to start from (a replica's first start"
                 + " needs etcd)", cause));
         if (localCopyNote == null) {

@@ -80,6 +80,15 @@ final class JarProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** SIGKILL, as a node losing power: no shutdown hooks, the lease is not revoked. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    boolean alive() {
+        return process.isAlive();
+    }
+
     String output() {
         try {
             return Files.readString(log);

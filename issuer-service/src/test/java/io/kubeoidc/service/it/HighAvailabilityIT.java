@@ -1,0 +1,384 @@
+package io.kubeoidc.service.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.kubeoidc.externaljwt.v1.FetchKeysRequest;
+import io.kubeoidc.externaljwt.v1.SignJWTRequest;
+import io.kubeoidc.testing.EtcdCluster;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three real service processes sharing one key set through a real three-member etcd cluster on loopback,
+ * taken through the failures a control plane sees. The steps build on each other, in order.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HighAvailabilityIT {
+    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final String ISSUER = "https://oidc.example.com/ha";
+    static final String CLAIMS = Base64.getUrlEncoder().withoutPadding().encodeToString(
+            "{\"aud\":[\"api://AzureADTokenExchange\"],\"sub\":\"system:serviceaccount:a:b\"}".getBytes(StandardCharsets.UTF_8));
+
+    @TempDir
+    static Path work;
+    EtcdCluster etcd;
+    Path kek;
+    final Replica[] replicas = new Replica[3];
+    final List<String> report = new ArrayList<>();
+
+    /** One service process and what it needs to be restarted as the same replica. */
+    final class Replica {
+        final String id;
+        final Path dir;
+        final int port = TestData.freePort();
+        final int mgmt = TestData.freePort();
+        JarProcess process;
+
+        Replica(String id) throws Exception {
+            this.id = id;
+            this.dir = Files.createDirectories(work.resolve(id));
+        }
+
+        Path socket() {
+            return dir.resolve("signer.sock");
+        }
+
+        void start() throws Exception {
+            process = JarProcess.start(dir, "--server.port=" + port, "--management.server.port=" + mgmt,
+                    "--issuer.url=" + ISSUER, "--issuer.keys.store=etcd", "--issuer.keys.encryption-key-file=" + kek,
+                    "--issuer.keys.etcd.endpoints=" + etcd.endpointList(), "--issuer.keys.etcd.replica-id=" + id,
+                    "--issuer.keys.etcd.lease-ttl=5s",
+                    "--issuer.signer.socket=" + socket(), "--issuer.rotation.period=24s",
+                    "--issuer.rotation.publish-ahead=8s", "--issuer.http.max-age=5s", "--issuer.tokens.max-lifetime=10m",
+                    "--issuer.rotation.check-interval=500ms", "--issuer.signer.refresh-hint=2s");
+        }
+
+        String jwks() throws Exception {
+            return get(port, "/openid/v1/jwks");
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> health() throws Exception {
+            return (Map<String, Object>) JSONObjectUtils.parse(get(mgmt, "/actuator/health/issuer")).get("details");
+        }
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> ha() throws Exception {
+            return (Map<String, Object>) health().get("ha");
+        }
+
+        byte[] fetchKeys() throws Exception {
+            try (SignerClient c = new SignerClient(socket())) {
+                return c.v1.fetchKeys(FetchKeysRequest.getDefaultInstance()).toByteArray();
+            }
+        }
+
+        /** Signs, verifies against this replica's own JWKS, and returns the kid. */
+        String signAndVerify() throws Exception {
+            try (SignerClient c = new SignerClient(socket())) {
+                var r = c.v1.sign(SignJWTRequest.newBuilder().setClaims(CLAIMS).build());
+                JWSObject jws = JWSObject.parse(r.getHeader() + "." + CLAIMS + "." + r.getSignature());
+                JWK key = JWKSet.parse(jwks()).getKeyByKeyId(jws.getHeader().getKeyID());
+                assertThat(key).as("%s signed with kid %s, which its JWKS lacks", id, jws.getHeader().getKeyID()).isNotNull();
+                assertThat(jws.verify(new RSASSAVerifier((RSAKey) key))).as("%s signature verifies", id).isTrue();
+                return jws.getHeader().getKeyID();
+            }
+        }
+    }
+
+    static String get(int port, String path) throws Exception {
+        var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.body();
+    }
+
+    static Set<String> kids(String jwks) throws Exception {
+        Set<String> out = new TreeSet<>();
+        JWKSet.parse(jwks).getKeys().forEach(k -> out.add(k.getKeyID()));
+        return out;
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+    }
+
+    /** Quietly false when a replica does not answer (killed, or starting). */
+    static BooleanSupplier quietly(java.util.concurrent.Callable<Boolean> c) {
+        return () -> {
+            try {
+                return c.call();
+            } catch (Exception e) {
+                return false;
+            }
+        };
+    }
+
+    Replica leader() throws Exception {
+        for (Replica r : replicas) {
+            if (r.process.alive() && Boolean.TRUE.equals(r.ha().get("leader"))) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    @BeforeAll
+    void startClusterAndReplicas() throws Exception {
+        etcd = EtcdCluster.start(Files.createDirectories(work.resolve("etcd")), 3);
+        kek = work.resolve("kek");
+        byte[] raw = new byte[32];
+        new java.security.SecureRandom().nextBytes(raw);
+        Files.writeString(kek, Base64.getEncoder().encodeToString(raw));
+        Files.setPosixFilePermissions(kek, PosixFilePermissions.fromString("rw-------"));
+        for (int i = 0; i < 3; i++) {
+            replicas[i] = new Replica("node-" + (i + 1));
+            replicas[i].start();
+        }
+        for (Replica r : replicas) {
+            r.process.awaitReady(r.mgmt);
+        }
+    }
+
+    @AfterAll
+    void stopEverything() throws Exception {
+        for (Replica r : replicas) {
+            if (r != null && r.process != null) {
+                r.process.close();
+            }
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+        Files.write(Path.of("target/ha-report.txt"), report);
+    }
+
+    @Test
+    @Order(1)
+    void allReplicasServeIdenticalBytesAndOneLeads() throws Exception {
+        await("one key set on every replica, and one leader", Duration.ofSeconds(30), quietly(() -> {
+            Set<String> jwks = new java.util.HashSet<>();
+            for (Replica r : replicas) {
+                jwks.add(r.jwks());
+            }
+            return jwks.size() == 1 && kids(replicas[0].jwks()).size() == 1 && leader() != null;
+        }));
+        Replica first = replicas[0];
+        String discovery = get(first.port, "/.well-known/openid-configuration");
+        byte[] fetchKeys = first.fetchKeys();
+        for (Replica r : replicas) {
+            assertThat(r.jwks()).isEqualTo(first.jwks());
+            assertThat(get(r.port, "/.well-known/openid-configuration")).isEqualTo(discovery);
+            assertThat(r.fetchKeys()).as("FetchKeys bytes (keys and data_timestamp) of %s", r.id).isEqualTo(fetchKeys);
+            assertThat(r.signAndVerify()).isEqualTo(kids(first.jwks()).iterator().next());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> seen = (Map<String, Object>) r.ha().get("replicas");
+            await(r.id + " sees all three replicas", Duration.ofSeconds(10),
+                    quietly(() -> ((Map<?, ?>) r.ha().get("replicas")).size() == 3));
+            assertThat(r.ha().get("leaderSeen")).isEqualTo(leader().id);
+            assertThat(seen).isNotNull();
+        }
+        int leaders = 0;
+        for (Replica r : replicas) {
+            leaders += Boolean.TRUE.equals(r.ha().get("leader")) ? 1 : 0;
+        }
+        assertThat(leaders).isEqualTo(1);
+        report.add("identical: JWKS " + first.jwks().length() + " bytes, discovery, FetchKeys " + fetchKeys.length
+                + " bytes on 3 replicas; leader " + leader().id);
+    }
+
+    @Test
+    @Order(2)
+    void losingOneEtcdMemberChangesNothing() throws Exception {
+        Replica leaderBefore = leader();
+        String jwksBefore = replicas[0].jwks();
+        etcd.kill(0);
+        long end = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+        int checks = 0;
+        while (System.nanoTime() < end) {
+            for (Replica r : replicas) {
+                Map<String, Object> ha = r.ha();
+                assertThat(ha.get("degraded")).as("%s degraded with 2 of 3 members: %s", r.id, ha.get("degradedReason"))
+                        .isEqualTo(false);
+                assertThat(ha.get("leaderSeen")).isEqualTo(leaderBefore.id);
+                assertThat(r.jwks()).isEqualTo(jwksBefore);
+                r.signAndVerify();
+                checks++;
+            }
+            Thread.sleep(300);
+        }
+        etcd.restart(0);
+        etcd.awaitHealthy(Duration.ofSeconds(30));
+        report.add("one member down for 6 s: " + checks + " checks, no replica degraded, leader unchanged, JWKS unchanged");
+    }
+
+    @Test
+    @Order(3)
+    void killingTheLeaderMidRotationCompletesItOnceWithOneNewKey() throws Exception {
+        String oldActive = kids(replicas[0].jwks()).iterator().next();
+        // Wait until the leader has published a NEXT key, and measure how fast each replica serves it.
+        Map<String, Long> firstSeen = new HashMap<>();
+        await("a NEXT key on every replica", Duration.ofSeconds(60), quietly(() -> {
+            for (Replica r : replicas) {
+                if (!firstSeen.containsKey(r.id) && kids(r.jwks()).size() == 2) {
+                    firstSeen.put(r.id, System.nanoTime());
+                }
+            }
+            return firstSeen.size() == 3;
+        }));
+        long spreadMs = (firstSeen.values().stream().max(Long::compare).orElseThrow()
+                - firstSeen.values().stream().min(Long::compare).orElseThrow()) / 1_000_000;
+        assertThat(spreadMs).as("replicas serve the leader's commit within about a second of each other").isLessThan(2000);
+        report.add("NEXT key served by all replicas within " + spreadMs + " ms of the first (100 ms polling)");
+        Set<String> afterNext = kids(replicas[0].jwks());
+        String next = afterNext.stream().filter(k -> !k.equals(oldActive)).findFirst().orElseThrow();
+
+        Replica dead = leader();
+        assertThat(dead).isNotNull();
+        dead.process.kill();
+        long killed = System.nanoTime();
+        List<Replica> survivors = java.util.Arrays.stream(replicas).filter(r -> r != dead).toList();
+        await("a surviving replica leads", Duration.ofSeconds(30), quietly(() -> leader() != null && leader() != dead));
+        long takeoverMs = (System.nanoTime() - killed) / 1_000_000;
+        await("the rotation completes on the survivors", Duration.ofSeconds(60), quietly(() -> {
+            for (Replica r : survivors) {
+                if (!next.equals(r.health().get("activeKid"))) {
+                    return false;
+                }
+            }
+            return true;
+        }));
+        for (Replica r : survivors) {
+            assertThat(kids(r.jwks())).as("exactly one new key: the old ACTIVE (now retired) and the new ACTIVE")
+                    .containsExactlyInAnyOrder(oldActive, next);
+            assertThat(r.signAndVerify()).isEqualTo(next);
+        }
+        report.add("leader " + dead.id + " killed with NEXT " + next + " published: " + leader().id + " led after "
+                + takeoverMs + " ms; rotation completed once, JWKS = {old, new}");
+
+        dead.start();
+        dead.process.awaitReady(dead.mgmt);
+        await(dead.id + " serves the same set again", Duration.ofSeconds(10), quietly(() ->
+                dead.jwks().equals(survivors.get(0).jwks())));
+        assertThat(dead.fetchKeys()).isEqualTo(survivors.get(0).fetchKeys());
+    }
+
+    @Test
+    @Order(4)
+    void withoutQuorumEveryReplicaServesAndSignsDegradedAndNothingRotates() throws Exception {
+        String jwks = replicas[0].jwks();
+        String active = (String) replicas[0].health().get("activeKid");
+        etcd.kill(1);
+        etcd.kill(2);
+        long lost = System.nanoTime();
+        // The leader steps down once it has not renewed its lease for two thirds of the TTL.
+        await("every replica reports degraded, and none leads", Duration.ofSeconds(20), quietly(() -> {
+            for (Replica r : replicas) {
+                if (!Boolean.TRUE.equals(r.ha().get("degraded")) || Boolean.TRUE.equals(r.ha().get("leader"))) {
+                    return false;
+                }
+            }
+            return true;
+        }));
+        report.add("quorum lost: every replica degraded and the leader stepped down within "
+                + (System.nanoTime() - lost) / 1_000_000 + " ms");
+        // Long enough that a NEXT key falls due (period 24s - publish-ahead 8s after activation).
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        int signs = 0;
+        while (System.nanoTime() < end) {
+            for (Replica r : replicas) {
+                assertThat(r.jwks()).as("%s JWKS during the outage", r.id).isEqualTo(jwks);
+                assertThat(r.signAndVerify()).isEqualTo(active);
+                assertThat(r.ha().get("leader")).isEqualTo(false);
+                signs++;
+            }
+            Thread.sleep(500);
+        }
+        Map<String, Object> health = replicas[0].health();
+        assertThat(((Map<?, ?>) health.get("rotation")).get("waitingFor").toString()).startsWith("degraded:");
+        report.add("no quorum for 20 s: " + signs + " tokens signed with ACTIVE " + active
+                + ", JWKS unchanged, every replica degraded, no leader, no rotation");
+
+        etcd.restart(1);
+        etcd.restart(2);
+        etcd.awaitHealthy(Duration.ofSeconds(30));
+        await("recovery: not degraded, one leader, and the overdue rotation resumes", Duration.ofSeconds(40), quietly(() -> {
+            for (Replica r : replicas) {
+                if (Boolean.TRUE.equals(r.ha().get("degraded"))) {
+                    return false;
+                }
+            }
+            return leader() != null && kids(replicas[0].jwks()).size() > kids(jwks).size();
+        }));
+    }
+
+    @Test
+    @Order(5)
+    void aReplicaColdStartsFromItsLocalCopyWhileEtcdIsDown() throws Exception {
+        Replica r = replicas[2];
+        await("all replicas agree", Duration.ofSeconds(10), quietly(() ->
+                replicas[0].jwks().equals(r.jwks()) && replicas[1].jwks().equals(r.jwks())));
+        String jwks = r.jwks();
+        String active = (String) r.health().get("activeKid");
+        Path copy = r.dir.resolve("data/keyset.sealed");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copy))).isEqualTo("rw-------");
+        assertThat(Files.readString(copy)).doesNotContain("PRIVATE KEY");
+
+        for (int i = 0; i < etcd.size(); i++) {
+            etcd.kill(i);
+        }
+        r.process.kill();
+        r.start();
+        r.process.awaitReady(r.mgmt);
+        assertThat(r.jwks()).isEqualTo(jwks);
+        assertThat(r.signAndVerify()).isEqualTo(active);
+        Map<String, Object> ha = r.ha();
+        assertThat(ha.get("degraded")).isEqualTo(true);
+        assertThat(ha.get("servingLocalCopy")).isEqualTo(true);
+        assertThat(ha.get("degradedReason").toString()).contains("serving the local copy of revision");
+        report.add("cold start with etcd down: served the local copy (same JWKS), signed with " + active + ", degraded");
+
+        for (int i = 0; i < etcd.size(); i++) {
+            etcd.restart(i);
+        }
+        etcd.awaitHealthy(Duration.ofSeconds(30));
+        await("back in the group", Duration.ofSeconds(30), quietly(() -> Boolean.FALSE.equals(r.ha().get("degraded"))
+                && Boolean.FALSE.equals(r.ha().get("servingLocalCopy"))));
+    }
+}
