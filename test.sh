@@ -6,8 +6,10 @@ cd "$(dirname "$0")"
 
 # Debian packages the tests call as independent tools: openssl (reads the keys we write),
 # python3 (a second process holding the store's lock), and the Python gRPC and JWT libraries the
-# kube-apiserver conformance client uses (Debian puts them under /usr/bin/python3).
+# kube-apiserver conformance client uses (Debian puts them under /usr/bin/python3), and etcd-server
+# for the high-availability tests (a real three-member cluster on loopback).
 need=()
+[ -x /usr/bin/etcd ] || need+=(etcd-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/python3 ] || need+=(python3)
 if ! /usr/bin/python3 -c 'import grpc, grpc_tools, jwt, cryptography' >/dev/null 2>&1; then

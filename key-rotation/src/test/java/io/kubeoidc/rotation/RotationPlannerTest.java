@@ -146,6 +146,33 @@ class RotationPlannerTest {
         assertThat(state(step(s2, confirming(s2), T0.plusSeconds(20).plus(A)), next)).isEqualTo(KeyState.ACTIVE);
     }
 
+    /** SPIRE's rule: an ACTIVE key signs only when confirmed, or when the set records why it need not be. */
+    @Test
+    void everyActiveKeyThePlannerMakesMaySignAndAnUnvouchedOneMayNot() {
+        KeySet s0 = step(KeySet.EMPTY, confirming(KeySet.EMPTY), T0);
+        ManagedKey first = s0.active().orElseThrow();
+        assertThat(first.confirmedAt()).isNull();
+        assertThat(first.gateBypass()).contains("first key");
+        assertThat(first.signingRefusal()).isEmpty();
+
+        KeySet s = s0;
+        Instant t = T0.plus(P).minus(A);
+        for (int i = 0; i < 3; i++) { // create, confirm, activate
+            s = step(s, confirming(s), t);
+            t = t.plus(A).plusSeconds(60);
+        }
+        ManagedKey rotated = s.active().orElseThrow();
+        assertThat(rotated.kid()).isNotEqualTo(first.kid());
+        assertThat(rotated.confirmedAt()).isNotNull();
+        assertThat(rotated.gateBypass()).isNull();
+        assertThat(rotated.signingRefusal()).isEmpty();
+
+        assertThat(rotated.withConfirmedAt(null).signingRefusal()).hasValueSatisfying(why ->
+                assertThat(why).contains("ACTIVE kid " + rotated.kid() + " was never confirmed"));
+        assertThat(s.keys().stream().filter(k -> k.state() == KeyState.RETIRED).findFirst().orElseThrow().signingRefusal())
+                .hasValueSatisfying(why -> assertThat(why).contains("is RETIRED, not ACTIVE"));
+    }
+
     @Test
     void emergencyRevocationRemovesTheKeyAndActivatesAnotherAtOnce() {
         KeySet s0 = step(KeySet.EMPTY, confirming(KeySet.EMPTY), T0);
@@ -160,6 +187,10 @@ class RotationPlannerTest {
         var withNext = ManualRotation.emergencyRevoke(s1, leaked, POLICY, T0.plus(P), EC);
         assertThat(withNext.newKeys()).isEmpty();
         assertThat(withNext.next().active()).map(ManagedKey::kid).contains(next);
+
+        // Both emergency paths sign unconfirmed, so they record why (a replica refuses an ACTIVE key without).
+        assertThat(plan.next().active().orElseThrow().gateBypass()).contains("emergency");
+        assertThat(withNext.next().active().orElseThrow().signingRefusal()).isEmpty();
 
         assertThatThrownBy(() -> ManualRotation.emergencyRevoke(s0, "nope", POLICY, T0, EC))
                 .hasMessageContaining("unknown kid nope");

@@ -56,6 +56,7 @@ class DirectoryKeyStoreTest {
                 org.assertj.core.groups.Tuple.tuple("SoABiieYuNx4UdqYvZRVeuC6SihxgLrhLy9peHMHpTc", KeyState.VERIFY_ONLY));
         assertThat(loaded.activeSigningKey().orElseThrow().privateKey())
                 .isEqualTo(change.newKeys().get(0).privateKey());
+        assertThat(loaded.keySet().active().orElseThrow().gateBypass()).contains("imported as the signing key");
         Path keyFile = dir.resolve("JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU.key");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
         assertThat(dir.resolve("SoABiieYuNx4UdqYvZRVeuC6SihxgLrhLy9peHMHpTc.key")).doesNotExist();

@@ -10,6 +10,13 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.kubeoidc.externaljwt.v1.FetchKeysRequest;
 import io.kubeoidc.externaljwt.v1.SignJWTRequest;
+import io.kubeoidc.keyset.KeySet;
+import io.kubeoidc.keyset.ManagedKey;
+import io.kubeoidc.sealing.KeyEncryptionKey;
+import io.kubeoidc.sealing.SealedBox;
+import io.kubeoidc.store.etcd.EtcdConnection;
+import io.kubeoidc.store.etcd.EtcdKeyStore;
+import io.kubeoidc.store.etcd.EtcdSettings;
 import io.kubeoidc.testing.EtcdCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -380,5 +387,39 @@ class HighAvailabilityIT {
         etcd.awaitHealthy(Duration.ofSeconds(30));
         await("back in the group", Duration.ofSeconds(30), quietly(() -> Boolean.FALSE.equals(r.ha().get("degraded"))
                 && Boolean.FALSE.equals(r.ha().get("servingLocalCopy"))));
+    }
+
+    /**
+     * A writer that ignores the rules (a hand edit, an old version) commits a set whose ACTIVE key was never
+     * confirmed: every replica keeps publishing it but refuses to sign with it, and says why.
+     */
+    @Test
+    @Order(6)
+    void replicasRefuseToSignWithAnActiveKeyThatWasNeverConfirmed() throws Exception {
+        try (var conn = new EtcdConnection(new EtcdSettings(etcd.endpoints(), "/kube-oidc-issuer/", null, null, null,
+                null, null, Duration.ofSeconds(5)))) {
+            var rogue = new EtcdKeyStore(conn, new SealedBox(KeyEncryptionKey.readFile(kek)), java.time.Clock.systemUTC(),
+                    List::of);
+            var stored = rogue.load();
+            var active = stored.keySet().active().orElseThrow();
+            List<ManagedKey> keys = new ArrayList<>(stored.keySet().keys());
+            keys.set(keys.indexOf(active), active.withConfirmedAt(null).withGateBypass(null));
+            rogue.commit(stored.keySet().revision(), new KeySet(stored.keySet().revision(), keys), List.of());
+            String jwks = replicas[0].jwks();
+            for (Replica r : replicas) {
+                await(r.id + " refuses to sign", Duration.ofSeconds(10), quietly(() -> {
+                    try {
+                        r.signAndVerify();
+                        return false;
+                    } catch (io.grpc.StatusRuntimeException e) {
+                        return true;
+                    }
+                }));
+                assertThat(r.jwks()).isEqualTo(jwks);
+                assertThat(r.process.output()).contains("Refusing to sign: ACTIVE kid " + active.kid()
+                        + " was never confirmed by the publication targets");
+            }
+            report.add("an unconfirmed ACTIVE key committed by a rogue writer: all 3 replicas refused to sign and said why");
+        }
     }
 }
