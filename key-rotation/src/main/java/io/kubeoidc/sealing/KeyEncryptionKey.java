@@ -25,11 +25,24 @@ public final class KeyEncryptionKey {
 
     private final SecretKey key;
     private final String id;
+    private final byte[] macSeed;
 
     private KeyEncryptionKey(byte[] raw) {
         this.key = new SecretKeySpec(raw, "AES");
         this.id = idOf(raw);
+        this.macSeed = raw.clone();
         Arrays.fill(raw, (byte) 0);
+    }
+
+    /** A separate 256-bit key for another purpose (HMAC-SHA256 of the label), so no key serves two algorithms. */
+    byte[] derive(String label) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(macSeed, "HmacSHA256"));
+            return mac.doFinal(label.getBytes(StandardCharsets.US_ASCII));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public static KeyEncryptionKey of(byte[] raw) {

@@ -5,9 +5,14 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWEAlgorithm;
 import com.nimbusds.jose.JWEHeader;
 import com.nimbusds.jose.JWEObject;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.Payload;
 import com.nimbusds.jose.crypto.DirectDecrypter;
 import com.nimbusds.jose.crypto.DirectEncrypter;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.MACVerifier;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 
@@ -21,9 +26,62 @@ public final class SealedBox {
     static final String SLOT = "slot";
 
     private final KeyEncryptionKey kek;
+    private final byte[] macKey;
 
     public SealedBox(KeyEncryptionKey kek) {
         this.kek = kek;
+        this.macKey = kek.derive("kube-oidc-issuer metadata authentication");
+    }
+
+    /**
+     * Authenticates public data that stays readable (the key-set metadata): a compact JWS, HS256 under a
+     * key derived from the key-encryption key. Deterministic, so equal data gives equal bytes on every replica.
+     * Without it, anyone with write access to etcd could add a public key of their own to the JWKS.
+     */
+    public byte[] authenticate(byte[] payload, String slot) {
+        JWSObject jws = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(kek.id()).customParam(SLOT, slot).build(),
+                new Payload(payload));
+        try {
+            jws.sign(new MACSigner(macKey));
+        } catch (JOSEException e) {
+            throw new IllegalStateException("HS256 failed: " + e.getMessage(), e);
+        }
+        return jws.serialize().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The payload of {@link #authenticate}, after checking key, slot and MAC. */
+    public byte[] verify(byte[] authenticated, String slot) {
+        JWSObject jws;
+        try {
+            jws = JWSObject.parse(new String(authenticated, StandardCharsets.US_ASCII));
+        } catch (ParseException e) {
+            throw new SealedBoxException(slot + " is not an authenticated value: " + e.getMessage(), e);
+        }
+        JWSHeader h = jws.getHeader();
+        if (!kek.id().equals(h.getKeyID())) {
+            throw new SealedBoxException(slot + " was authenticated with key-encryption key " + h.getKeyID()
+                    + ", but the configured key is " + kek.id() + "; every replica needs the same"
+                    + " issuer.keys.encryption-key-file", null);
+        }
+        try {
+            if (!JWSAlgorithm.HS256.equals(h.getAlgorithm()) || !slot.equals(h.getCustomParam(SLOT))
+                    || !jws.verify(new MACVerifier(macKey))) {
+                throw new SealedBoxException(slot + " failed its integrity check: it was written or changed without"
+                        + " the key-encryption key", null);
+            }
+        } catch (JOSEException e) {
+            throw new SealedBoxException(slot + " cannot be verified: " + e.getMessage(), e);
+        }
+        return jws.getPayload().toBytes();
+    }
+
+    /** The payload of {@link #authenticate} without checking it: for read-only displays that hold no key. */
+    public static byte[] unverifiedPayload(byte[] authenticated) {
+        try {
+            return JWSObject.parse(new String(authenticated, StandardCharsets.US_ASCII)).getPayload().toBytes();
+        } catch (ParseException e) {
+            throw new SealedBoxException("not an authenticated value: " + e.getMessage(), e);
+        }
     }
 
     public String keyId() {

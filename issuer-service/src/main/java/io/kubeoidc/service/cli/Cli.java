@@ -7,7 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The jar's command-line face. Expected failures print one line and exit 1; usage errors exit 2. */
-@Command(name = "issuer-service", mixinStandardHelpOptions = true, subcommands = {KeysCommand.class, DoctorCommand.class, RenderCommand.class},
+@Command(name = "issuer-service", mixinStandardHelpOptions = true, subcommands = {KeysCommand.class, HaCommand.class, DoctorCommand.class, RenderCommand.class},
         description = "Self-hosted OIDC issuer for Kubernetes service accounts. Without a command, runs the service.")
 public final class Cli {
 

@@ -226,6 +226,18 @@ class HighAvailabilityIT {
             leaders += Boolean.TRUE.equals(r.ha().get("leader")) ? 1 : 0;
         }
         assertThat(leaders).isEqualTo(1);
+        // The operator's view: `ha status` reads etcd directly (no key-encryption key needed).
+        var status = JarProcess.run(work, "ha", "status", "--etcd-endpoints=" + etcd.endpointList());
+        assertThat(status.exitCode()).as(status.output()).isZero();
+        assertThat(status.output()).contains("leader: " + leader().id, "replicas (3):", "key set revision 1");
+        assertThat(status.output().split("in step", -1)).as(status.output()).hasSize(4);
+        for (Replica r : replicas) {
+            assertThat(status.output()).contains(r.id);
+        }
+        var bad = JarProcess.run(work, "ha", "status", "--etcd-endpoints=etcd-1:2379");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.output()).contains("error: etcd endpoint 'etcd-1:2379' must look like https://10.0.0.1:2379");
+
         report.add("identical: JWKS " + first.jwks().length() + " bytes, discovery, FetchKeys " + fetchKeys.length
                 + " bytes on 3 replicas; leader " + leader().id);
     }

@@ -83,13 +83,18 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
     /** A digest of the stored metadata: equal on every replica that sees the same set. */
     @Override
     public String version() {
-        GetResponse r = etcd.call("read " + KEYSET, () -> etcd.client().getKVClient().get(etcd.key(KEYSET)));
+        GetResponse r = etcd.call("read the key set", () -> etcd.client().getKVClient().get(etcd.key(KEYSET)));
         return r.getKvs().isEmpty() ? versionOfBytes(null) : versionOfBytes(r.getKvs().get(0).getValue().getBytes());
     }
 
     @Override
     public String versionOf(KeySet committed) {
-        return versionOfBytes(KeySetJson.encodeSelfContained(committed));
+        return versionOfBytes(encode(committed));
+    }
+
+    /** The metadata as stored: readable JSON under an HS256 MAC, so nobody without the key-encryption key can add a key. */
+    private byte[] encode(KeySet set) {
+        return box.authenticate(KeySetJson.encodeSelfContained(set), etcd.settings().prefix() + KEYSET);
     }
 
     @Override
@@ -126,7 +131,7 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
             }
         }
         KeySet committed = next.committedOver(stored, clock.instant());
-        ops.add(Op.put(etcd.key(KEYSET), ByteSequence.from(KeySetJson.encodeSelfContained(committed)), PutOption.DEFAULT));
+        ops.add(Op.put(etcd.key(KEYSET), ByteSequence.from(encode(committed)), PutOption.DEFAULT));
         List<Cmp> conditions = new ArrayList<>(fence.get());
         conditions.add(new Cmp(etcd.key(KEYSET), Cmp.Op.EQUAL, CmpTarget.modRevision(current.modRevision)));
         TxnResponse r = etcd.call("commit revision " + committed.revision(), () -> etcd.client().getKVClient().txn()
@@ -154,7 +159,9 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
         KeyValue kv = meta.get(0);
         KeySet set;
         try {
-            set = KeySetJson.decodeSelfContained(kv.getValue().getBytes());
+            set = KeySetJson.decodeSelfContained(box.verify(kv.getValue().getBytes(), etcd.settings().prefix() + KEYSET));
+        } catch (SealedBoxException e) {
+            throw new KeyStoreException(describe() + ": " + e.getMessage(), e);
         } catch (KeyStoreException e) {
             throw e;
         } catch (java.text.ParseException | RuntimeException e) {

@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,20 +167,7 @@ public final class EtcdLeaderElection implements AutoCloseable {
 
     /** Every replica whose lease is alive, as it last announced itself. */
     public List<Replica> replicas() {
-        var r = etcd.call("list replicas", () -> etcd.client().getKVClient().get(etcd.key(REPLICAS),
-                GetOption.builder().isPrefix(true).build()));
-        List<Replica> out = new ArrayList<>();
-        for (KeyValue kv : r.getKvs()) {
-            try {
-                Map<String, Object> j = JSONObjectUtils.parse(kv.getValue().toString(StandardCharsets.UTF_8));
-                out.add(new Replica(JSONObjectUtils.getString(j, "id"), JSONObjectUtils.getLong(j, "revision"),
-                        JSONObjectUtils.getBoolean(j, "leader"), JSONObjectUtils.getBoolean(j, "degraded"),
-                        JSONObjectUtils.getString(j, "version")));
-            } catch (java.text.ParseException | RuntimeException e) {
-                out.add(new Replica(kv.getKey().toString(StandardCharsets.UTF_8), -1, false, true, "unreadable: " + e.getMessage()));
-            }
-        }
-        return out;
+        return EtcdGroupView.replicas(etcd);
     }
 
     /** Steps down at once: revoking the lease deletes the leader key, so another replica takes over now. */

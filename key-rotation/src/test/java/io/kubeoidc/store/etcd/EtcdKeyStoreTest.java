@@ -125,7 +125,16 @@ class EtcdKeyStoreTest {
                 .key().publicKey()).privateKey(priv).build();
         var raw = connect().call("dump", () -> connect().client().getKVClient().get(
                 io.etcd.jetcd.ByteSequence.from(prefix, StandardCharsets.UTF_8), GetOption.builder().isPrefix(true).build()));
+        // Each value as stored, and its base64url segments decoded (the metadata is a JWS, the keys JWEs).
         String all = raw.getKvs().stream().map(KeyValue::getValue).map(v -> v.toString(StandardCharsets.ISO_8859_1))
+                .flatMap(v -> java.util.stream.Stream.concat(java.util.stream.Stream.of(v),
+                        java.util.Arrays.stream(v.split("\\.")).map(part -> {
+                            try {
+                                return new String(Base64.getUrlDecoder().decode(part), StandardCharsets.ISO_8859_1);
+                            } catch (IllegalArgumentException notBase64) {
+                                return "";
+                            }
+                        })))
                 .collect(Collectors.joining("\n"));
         assertThat(raw.getKvs()).hasSize(2); // keyset and one sealed private key
         assertThat(all).doesNotContain("PRIVATE KEY", Base64.getEncoder().encodeToString(priv.getEncoded()).substring(0, 64),
@@ -140,8 +149,37 @@ class EtcdKeyStoreTest {
         byte[] raw = new byte[32];
         SealedBox wrong = new SealedBox(KeyEncryptionKey.of(raw));
         assertThatThrownBy(() -> store(connect(), wrong).load()).isInstanceOf(KeyStoreException.class)
-                .hasMessageContaining("sealed with key-encryption key " + box.keyId())
+                .hasMessageContaining("with key-encryption key " + box.keyId())
                 .hasMessageContaining("configured key is " + wrong.keyId());
+    }
+
+    /** Write access to etcd without the key-encryption key cannot slip a key of one's own into the JWKS. */
+    @Test
+    void metadataChangedWithoutTheKeyEncryptionKeyIsRefused() throws Exception {
+        StoredKeys committed = bootstrap(store(connect(), box));
+        EtcdConnection c = connect();
+        var kv = c.call("get", () -> c.client().getKVClient().get(c.key("keyset"))).getKvs().get(0);
+        String[] jws = kv.getValue().toString(StandardCharsets.US_ASCII).split("\\.");
+        String json = new String(Base64.getUrlDecoder().decode(jws[1]), StandardCharsets.UTF_8);
+        assertThat(json).contains(committed.keySet().active().orElseThrow().kid()); // readable: ha status shows it
+
+        // The attacker's own key, appended as VERIFY_ONLY, keeping the old header and MAC.
+        SigningKey attacker = SigningKey.generate(KeySpec.RSA_2048, new SecureRandom());
+        String injected = new String(io.kubeoidc.store.KeySetJson.encodeSelfContained(new KeySet(1,
+                java.util.stream.Stream.concat(committed.keySet().keys().stream(), java.util.stream.Stream.of(
+                        ManagedKey.added(attacker.verificationKey(), KeyState.VERIFY_ONLY, false, Instant.now(), "attacker")))
+                        .toList(), committed.keySet().keysChangedAt())), StandardCharsets.UTF_8);
+        String forged = jws[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                injected.getBytes(StandardCharsets.UTF_8)) + "." + jws[2];
+        c.call("put", () -> c.client().getKVClient().put(c.key("keyset"),
+                io.etcd.jetcd.ByteSequence.from(forged, StandardCharsets.US_ASCII)));
+        assertThatThrownBy(() -> store(connect(), box).load()).isInstanceOf(KeyStoreException.class)
+                .hasMessageContaining("failed its integrity check");
+        // Plain JSON without any MAC is refused as well.
+        c.call("put", () -> c.client().getKVClient().put(c.key("keyset"),
+                io.etcd.jetcd.ByteSequence.from(injected, StandardCharsets.UTF_8)));
+        assertThatThrownBy(() -> store(connect(), box).load()).isInstanceOf(KeyStoreException.class)
+                .hasMessageContaining("is not an authenticated value");
     }
 
     /** Two would-be leaders plan from the same revision: one transaction wins, the other retries and adds nothing. */
