@@ -101,6 +101,20 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         }
     }
 
+    @Override
+    public void recordPolicy(io.kubeoidc.rotation.RotationPolicy policy) {
+        try {
+            PolicyFile.write(this, policy);
+        } catch (IOException e) {
+            throw new KeyStoreException(describe() + ": cannot write " + PolicyFile.NAME + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public java.util.Optional<io.kubeoidc.rotation.RotationPolicy> recordedPolicy() {
+        return PolicyFile.read(dir);
+    }
+
     /** The stored revision: every commit changes it. */
     @Override
     public String version() {

@@ -26,4 +26,10 @@ public interface KeyStore {
 
     /** Where the store lives, for messages. */
     String describe();
+
+    /** Keeps the policy the service runs with next to the keys, for the CLI (informational). */
+    void recordPolicy(io.kubeoidc.rotation.RotationPolicy policy);
+
+    /** The policy the service last recorded, if any. */
+    java.util.Optional<io.kubeoidc.rotation.RotationPolicy> recordedPolicy();
 }

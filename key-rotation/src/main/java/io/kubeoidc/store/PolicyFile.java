@@ -15,8 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * {@code policy.json} in the store directory: the rotation policy the service last ran with, so the
- * CLI's status and rotate commands use the same one. Informational; no key state depends on it.
+ * {@code policy.json} in the store directory (or {@code policy} under the etcd prefix): the rotation policy the
+ * service last ran with, so the CLI's status and rotate commands use the same one. Informational; no key
+ * state depends on it.
  */
 public final class PolicyFile {
     public static final String NAME = "policy.json";
@@ -25,7 +26,11 @@ public final class PolicyFile {
 
     public static void write(DirectoryKeyStore store, RotationPolicy policy) throws IOException {
         store.ensureDirectory();
-        Path storeDir = store.directory();
+        AtomicFiles.writeIfChanged(store.directory().resolve(NAME), encode(policy), AtomicFiles.PUBLIC);
+    }
+
+    /** The policy as JSON: the same bytes in policy.json and in etcd. */
+    public static byte[] encode(RotationPolicy policy) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("period", policy.period().toString());
         json.put("publishAhead", policy.publishAhead().toString());
@@ -34,21 +39,24 @@ public final class PolicyFile {
         json.put("jwksMaxAge", policy.jwksMaxAge().toString());
         json.put("algorithm", policy.keySpec().label());
         json.put("maxKeys", policy.maxKeys());
-        AtomicFiles.writeIfChanged(storeDir.resolve(NAME),
-                (JSONObjectUtils.toJSONString(json) + "\n").getBytes(StandardCharsets.UTF_8), AtomicFiles.PUBLIC);
+        return (JSONObjectUtils.toJSONString(json) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static RotationPolicy decode(byte[] bytes) throws java.text.ParseException {
+        Map<String, Object> j = JSONObjectUtils.parse(new String(bytes, StandardCharsets.UTF_8));
+        return new RotationPolicy(
+                Duration.parse(JSONObjectUtils.getString(j, "period")),
+                Duration.parse(JSONObjectUtils.getString(j, "publishAhead")),
+                Duration.parse(JSONObjectUtils.getString(j, "retention")),
+                Duration.parse(JSONObjectUtils.getString(j, "maxTokenLifetime")),
+                Duration.parse(JSONObjectUtils.getString(j, "jwksMaxAge")),
+                KeySpec.parse(JSONObjectUtils.getString(j, "algorithm")),
+                JSONObjectUtils.getInt(j, "maxKeys"));
     }
 
     public static Optional<RotationPolicy> read(Path storeDir) {
         try {
-            Map<String, Object> j = JSONObjectUtils.parse(Files.readString(storeDir.resolve(NAME)));
-            return Optional.of(new RotationPolicy(
-                    Duration.parse(JSONObjectUtils.getString(j, "period")),
-                    Duration.parse(JSONObjectUtils.getString(j, "publishAhead")),
-                    Duration.parse(JSONObjectUtils.getString(j, "retention")),
-                    Duration.parse(JSONObjectUtils.getString(j, "maxTokenLifetime")),
-                    Duration.parse(JSONObjectUtils.getString(j, "jwksMaxAge")),
-                    KeySpec.parse(JSONObjectUtils.getString(j, "algorithm")),
-                    JSONObjectUtils.getInt(j, "maxKeys")));
+            return Optional.of(decode(Files.readAllBytes(storeDir.resolve(NAME))));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | java.text.ParseException | RuntimeException e) {

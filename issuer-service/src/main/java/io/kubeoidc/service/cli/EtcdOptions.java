@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** How the CLI reaches etcd; each option defaults to the environment variable the service reads. */
 final class EtcdOptions {
-    @Option(names = "--etcd-endpoints", required = true, defaultValue = "${env:ISSUER_KEYS_ETCD_ENDPOINTS}",
+    @Option(names = "--etcd-endpoints", defaultValue = "${env:ISSUER_KEYS_ETCD_ENDPOINTS}",
             description = "Comma-separated etcd client URLs (default: $ISSUER_KEYS_ETCD_ENDPOINTS).")
     String endpoints;
 
@@ -30,6 +30,9 @@ final class EtcdOptions {
     String user;
 
     EtcdConnection connect() {
+        if (endpoints == null || endpoints.isBlank()) {
+            throw new IllegalArgumentException("--etcd-endpoints (or $ISSUER_KEYS_ETCD_ENDPOINTS) is required");
+        }
         String password = user == null ? null : System.getenv("ISSUER_KEYS_ETCD_PASSWORD");
         if (user != null && password == null) {
             throw new IllegalArgumentException("--etcd-user needs the password in $ISSUER_KEYS_ETCD_PASSWORD");

@@ -4,7 +4,7 @@ import io.kubeoidc.keyset.KeyImport;
 import io.kubeoidc.keyset.KeySetChange;
 import io.kubeoidc.pem.PemKeyReader;
 import io.kubeoidc.pem.PemReadResult;
-import io.kubeoidc.store.DirectoryKeyStore;
+import io.kubeoidc.store.KeyStore;
 import io.kubeoidc.store.StoredKeys;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Model.CommandSpec;
                 "Every file is read and checked before the store is touched."})
 final class KeysImportCommand implements Callable<Integer> {
     @Mixin
-    KeysDirOption dir;
+    StoreOptions dir;
 
     @Option(names = "--verify-only", description = "Publish the keys for verification only; keep the current signing key.")
     boolean verifyOnly;
@@ -45,7 +45,7 @@ final class KeysImportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<PemReadResult> read = files.stream().map(PemKeyReader::readFile).toList();
-        DirectoryKeyStore store = dir.store();
+        KeyStore store = dir.store();
         StoredKeys current = store.load();
         Instant now = Instant.now();
         Instant removeAt = removeAfter == null ? null : now.plus(DurationText.parse("--remove-after", removeAfter));
@@ -58,7 +58,7 @@ final class KeysImportCommand implements Callable<Integer> {
         StoredKeys committed = store.commit(current.keySet().revision(), change.next(), change.newKeys());
         var out = spec.commandLine().getOut();
         change.notes().forEach(out::println);
-        out.println("imported into " + store.directory() + ": " + committed.keySet().keys().size()
+        out.println("imported into " + store.describe() + ": " + committed.keySet().keys().size()
                 + " published key(s), revision " + committed.keySet().revision());
         return 0;
     }

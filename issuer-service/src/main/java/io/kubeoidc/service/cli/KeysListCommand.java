@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "list", mixinStandardHelpOptions = true, description = "Print every key: kid, algorithm, size and state.")
 final class KeysListCommand implements Callable<Integer> {
     @Mixin
-    KeysDirOption dir;
+    StoreOptions dir;
 
     @Spec
     CommandSpec spec;

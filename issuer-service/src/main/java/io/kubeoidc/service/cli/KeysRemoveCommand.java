@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
         description = "Remove an imported VERIFY_ONLY key from the documents (tokens it signed stop verifying).")
 final class KeysRemoveCommand implements Callable<Integer> {
     @Mixin
-    KeysDirOption dir;
+    StoreOptions dir;
 
     @Parameters(paramLabel = "KID")
     String kid;

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
                 "activate a new key at once."})
 final class KeysRotateCommand implements Callable<Integer> {
     @Mixin
-    KeysDirOption dir;
+    StoreOptions dir;
 
     @Option(names = "--emergency", description = "Revoke a leaked key at once (needs --revoke and --yes).")
     boolean emergency;
@@ -38,7 +38,7 @@ final class KeysRotateCommand implements Callable<Integer> {
             if (revoke != null || yes) {
                 throw new IllegalArgumentException("--revoke and --yes belong to --emergency");
             }
-            dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), KeysDirOption::generate), out);
+            dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), StoreOptions::generate), out);
             return 0;
         }
         if (revoke == null) {
@@ -55,7 +55,7 @@ final class KeysRotateCommand implements Callable<Integer> {
             err.println("Nothing was changed. Re-run with --yes to proceed.");
             return 1;
         }
-        dir.apply(s -> ManualRotation.emergencyRevoke(s.keySet(), revoke, policy, Instant.now(), KeysDirOption::generate),
+        dir.apply(s -> ManualRotation.emergencyRevoke(s.keySet(), revoke, policy, Instant.now(), StoreOptions::generate),
                 out);
         return 0;
     }

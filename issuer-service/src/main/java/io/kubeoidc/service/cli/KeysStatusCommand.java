@@ -3,7 +3,6 @@ package io.kubeoidc.service.cli;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.rotation.RotationPolicy;
 import io.kubeoidc.rotation.Schedule;
-import io.kubeoidc.store.PolicyFile;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +13,7 @@ import picocli.CommandLine.Spec;
         description = "The key table (kid, alg, state, since, next transition and what gates it) and the rotation policy.")
 final class KeysStatusCommand implements Callable<Integer> {
     @Mixin
-    KeysDirOption dir;
+    StoreOptions dir;
 
     @Spec
     CommandSpec spec;
@@ -24,7 +23,7 @@ final class KeysStatusCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         var set = dir.loadOrSayEmpty(out);
         RotationPolicy policy = dir.policy();
-        boolean fromService = PolicyFile.read(dir.store().directory()).isPresent();
+        boolean fromService = dir.store().recordedPolicy().isPresent();
         if (set != null) {
             String format = "%-43s  %-5s  %-11s  %-20s  %-20s  %s%n";
             out.printf(format, "KID", "ALG", "STATE", "SINCE", "NEXT AT", "NEXT");

@@ -4,10 +4,8 @@ import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.service.keys.IssuerKeys;
 import io.kubeoidc.service.publish.PublicationTarget;
 import io.kubeoidc.service.ha.Leadership;
-import io.kubeoidc.store.DirectoryKeyStore;
 import io.kubeoidc.store.KeyStore;
-import io.kubeoidc.store.PolicyFile;
-import java.io.IOException;
+import io.kubeoidc.store.KeyStoreException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -25,12 +23,10 @@ class RotationConfig {
     RotationService rotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
                                     List<PublicationTarget> targets, Clock clock, SecureRandom random,
                                     MeterRegistry registry) {
-        if (store instanceof DirectoryKeyStore directory) {
-            try {
-                PolicyFile.write(directory, settings.policy());
-            } catch (IOException e) {
-                log.warn("Cannot write {} (used by the CLI's status and rotate): {}", PolicyFile.NAME, e.getMessage());
-            }
+        try {
+            store.recordPolicy(settings.policy());
+        } catch (KeyStoreException e) {
+            log.warn("Cannot record the rotation policy (the CLI's status and rotate read it): {}", e.getMessage());
         }
         return new RotationService(keys, store, leadership, settings, targets, clock, random, registry);
     }

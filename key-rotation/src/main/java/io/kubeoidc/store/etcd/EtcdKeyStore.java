@@ -73,6 +73,27 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
         return etcd.describe();
     }
 
+    static final String POLICY = "policy";
+
+    @Override
+    public void recordPolicy(io.kubeoidc.rotation.RotationPolicy policy) {
+        etcd.call("record the policy", () -> etcd.client().getKVClient().put(etcd.key(POLICY),
+                ByteSequence.from(io.kubeoidc.store.PolicyFile.encode(policy))));
+    }
+
+    @Override
+    public java.util.Optional<io.kubeoidc.rotation.RotationPolicy> recordedPolicy() {
+        GetResponse r = etcd.call("read the policy", () -> etcd.client().getKVClient().get(etcd.key(POLICY)));
+        if (r.getKvs().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(io.kubeoidc.store.PolicyFile.decode(r.getKvs().get(0).getValue().getBytes()));
+        } catch (java.text.ParseException | RuntimeException e) {
+            throw new KeyStoreException(describe() + ": " + POLICY + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
     /** A consistent read: the metadata and the sealed private keys at one etcd revision. */
     @Override
     public StoredKeys load() {

@@ -1,0 +1,90 @@
+package io.kubeoidc.service.cli;
+
+import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.rotation.RotationPlan;
+import io.kubeoidc.rotation.RotationPolicy;
+import io.kubeoidc.sealing.KeyEncryptionKey;
+import io.kubeoidc.sealing.SealedBox;
+import io.kubeoidc.store.DirectoryKeyStore;
+import io.kubeoidc.store.KeyStore;
+import io.kubeoidc.store.StoredKeys;
+import io.kubeoidc.store.etcd.EtcdKeyStore;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Which store a command opens: the directory (--keys-dir, as issuer.keys.directory), or with
+ * --etcd-endpoints the etcd store a replica group shares (which also needs the key-encryption key).
+ */
+final class StoreOptions {
+    @Option(names = "--keys-dir", paramLabel = "DIR", defaultValue = "./data/keys",
+            description = "Key store directory (default: ${DEFAULT-VALUE}, as issuer.keys.directory).")
+    Path keysDir;
+
+    @Mixin
+    EtcdOptions etcd;
+
+    @Option(names = "--encryption-key-file", paramLabel = "FILE", defaultValue = "${env:ISSUER_KEYS_ENCRYPTION_KEY_FILE}",
+            description = "With --etcd-endpoints: the key-encryption key every replica uses (issuer.keys.encryption-key-file).")
+    Path encryptionKeyFile;
+
+    private KeyStore store;
+
+    KeyStore store() {
+        if (store == null) {
+            store = etcd.endpoints == null ? new DirectoryKeyStore(keysDir) : etcdStore();
+        }
+        return store;
+    }
+
+    private KeyStore etcdStore() {
+        if (encryptionKeyFile == null) {
+            throw new IllegalArgumentException("--etcd-endpoints needs --encryption-key-file (the key-encryption key"
+                    + " every replica uses), or $ISSUER_KEYS_ENCRYPTION_KEY_FILE");
+        }
+        SealedBox box = new SealedBox(KeyEncryptionKey.readFile(encryptionKeyFile));
+        // An operator's change is not fenced by the leader key, only by the revision: the leader replans from it.
+        return new EtcdKeyStore(etcd.connect(), box, Clock.systemUTC(), List::of);
+    }
+
+    /** The stored key set, or null after telling the operator the store is empty. */
+    io.kubeoidc.keyset.KeySet loadOrSayEmpty(PrintWriter out) {
+        var set = store().load().keySet();
+        if (set.isEmpty()) {
+            out.println("no keys in " + store().describe() + " (the service generates a signing key at first start)");
+            return null;
+        }
+        return set;
+    }
+
+    /** The policy the service last ran with, or the defaults. */
+    RotationPolicy policy() {
+        return store().recordedPolicy().orElseGet(() -> RotationPolicy.defaults(Duration.ofHours(1)));
+    }
+
+    /**
+     * Plans a change on the current store and commits it conditioned on the revision read, so a running
+     * service and this command never overwrite each other.
+     */
+    StoredKeys apply(Function<StoredKeys, RotationPlan> change, PrintWriter out) {
+        KeyStore s = store();
+        StoredKeys current = s.load();
+        RotationPlan plan = change.apply(current);
+        StoredKeys committed = s.commit(current.keySet().revision(), plan.next(), plan.newKeys());
+        plan.transitions().forEach(t -> out.println(t));
+        out.println("committed revision " + committed.keySet().revision() + " to " + s.describe()
+                + "; running replicas apply it within issuer.rotation.check-interval (etcd: within a second)");
+        return committed;
+    }
+
+    static SigningKey generate(io.kubeoidc.keys.KeySpec spec) {
+        return SigningKey.generate(spec, new SecureRandom());
+    }
+}
