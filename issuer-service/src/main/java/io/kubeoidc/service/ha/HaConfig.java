@@ -78,7 +78,7 @@ class HaConfig {
     /** Closed on shutdown: revokes the lease so another replica leads at once. */
     @Bean(destroyMethod = "close")
     ReplicaCoordinator replicaCoordinator(EtcdConnection etcd, EtcdLeaderElection election, ReplicaKeySource source,
-                                          IssuerKeys keys) {
-        return new ReplicaCoordinator(etcd, election, source, keys);
+                                          IssuerKeys keys, io.micrometer.core.instrument.MeterRegistry registry) {
+        return new ReplicaCoordinator(etcd, election, source, keys, registry);
     }
 }

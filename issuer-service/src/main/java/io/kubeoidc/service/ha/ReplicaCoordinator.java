@@ -6,6 +6,8 @@ import io.kubeoidc.service.keys.IssuerKeys;
 import io.kubeoidc.store.etcd.EtcdConnection;
 import io.kubeoidc.store.etcd.EtcdLeaderElection;
 import io.kubeoidc.store.etcd.EtcdUnavailableException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,11 +44,18 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
     private volatile Watch.Watcher watcher;
     private volatile boolean watchBroken = true;
 
-    ReplicaCoordinator(EtcdConnection etcd, EtcdLeaderElection election, ReplicaKeySource source, IssuerKeys keys) {
+    ReplicaCoordinator(EtcdConnection etcd, EtcdLeaderElection election, ReplicaKeySource source, IssuerKeys keys,
+                       MeterRegistry registry) {
         this.etcd = etcd;
         this.election = election;
         this.source = source;
         this.keys = keys;
+        Gauge.builder("issuer.ha.leader", election, e -> e.isLeader() ? 1 : 0)
+                .description("1 while this replica is the rotation leader").register(registry);
+        Gauge.builder("issuer.ha.degraded", this, c -> c.degraded() ? 1 : 0)
+                .description("1 while this replica cannot reach etcd (serving its last set; not rotating)").register(registry);
+        Gauge.builder("issuer.ha.replicas", this, c -> c.replicasSeen.size())
+                .description("Live replicas in the group, as this replica last saw them").register(registry);
         if (!source.servingLocalCopy()) {
             step(); // before the rotation service's first tick, so the first replica of a new group can bootstrap
         }

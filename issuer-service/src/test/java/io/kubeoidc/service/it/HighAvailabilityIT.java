@@ -324,6 +324,8 @@ class HighAvailabilityIT {
             }
             return true;
         }));
+        String metrics = get(replicas[0].mgmt, "/actuator/prometheus");
+        assertThat(metrics).contains("issuer_ha_degraded 1.0", "issuer_ha_leader 0.0");
         report.add("quorum lost: every replica degraded and the leader stepped down within "
                 + (System.nanoTime() - lost) / 1_000_000 + " ms");
         // Long enough that a NEXT key falls due (period 30s - publish-ahead 8s after activation).
