@@ -11,12 +11,15 @@ import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 @Configuration(proxyBeanMethods = false)
 class ServiceConfig {
+    /** Any store but etcd: an unknown name then reaches IssuerSettings, which refuses it with a clear message. */
+    static final String NOT_ETCD = "'${issuer.keys.store:directory}'.trim().toLowerCase() != 'etcd'";
+
     private static final Logger log = LoggerFactory.getLogger(ServiceConfig.class);
 
     @Bean
@@ -43,13 +46,13 @@ class ServiceConfig {
 
     /** The single-node store (issuer.keys.store=directory, the default); etcd is configured in HaConfig. */
     @Bean
-    @ConditionalOnProperty(name = "issuer.keys.store", havingValue = "directory", matchIfMissing = true)
+    @ConditionalOnExpression(NOT_ETCD)
     DirectoryKeyStore keyStore(IssuerProperties properties) {
         return new DirectoryKeyStore(properties.keys().directory());
     }
 
     @Bean
-    @ConditionalOnProperty(name = "issuer.keys.store", havingValue = "directory", matchIfMissing = true)
+    @ConditionalOnExpression(NOT_ETCD)
     Leadership soleReplica() {
         return Leadership.SOLE;
     }
@@ -66,7 +69,7 @@ class ServiceConfig {
 
     /** The key store, or in publisher mode the mounted file of public keys (keys managed elsewhere). */
     @Bean
-    @ConditionalOnProperty(name = "issuer.keys.store", havingValue = "directory", matchIfMissing = true)
+    @ConditionalOnExpression(NOT_ETCD)
     IssuerKeys issuerKeys(IssuerSettings settings, DirectoryKeyStore store) {
         if (settings.publisherKeysFile() != null) {
             log.info("Publisher mode: publishing the keys in {}; no signing key is held and nothing rotates here",

@@ -67,9 +67,10 @@ class SealedBoxTest {
                 .hasMessageContaining("configured key is " + other.keyId());
         assertThatThrownBy(() -> box.open(sealed, "/p/private/b")).isInstanceOf(SealedBoxException.class)
                 .hasMessageContaining("sealed for /p/private/a");
-        String s = new String(sealed, StandardCharsets.US_ASCII);
-        char last = s.charAt(s.length() - 1);
-        byte[] tampered = (s.substring(0, s.length() - 1) + (last == 'A' ? 'B' : 'A')).getBytes(StandardCharsets.US_ASCII);
+        // Flip the first ciphertext character (all six of its bits are data, unlike a segment's last one).
+        String[] parts = new String(sealed, StandardCharsets.US_ASCII).split("\\.", -1);
+        parts[3] = (parts[3].charAt(0) == 'A' ? "B" : "A") + parts[3].substring(1);
+        byte[] tampered = String.join(".", parts).getBytes(StandardCharsets.US_ASCII);
         assertThatThrownBy(() -> box.open(tampered, "/p/private/a")).isInstanceOf(SealedBoxException.class)
                 .hasMessageContaining("failed authentication");
         assertThatThrownBy(() -> box.open("not a jwe".getBytes(StandardCharsets.US_ASCII), "/p/private/a"))

@@ -26,9 +26,13 @@ public final class EtcdCluster implements AutoCloseable {
     private final int[] peerPorts;
     private final Process[] members;
     private final String initialCluster;
+    private final List<String> tlsArgs;
+    private final String scheme;
 
-    private EtcdCluster(Path dir, int size) throws IOException {
+    private EtcdCluster(Path dir, int size, List<String> tlsArgs) throws IOException {
         this.dir = dir;
+        this.tlsArgs = tlsArgs;
+        this.scheme = tlsArgs.isEmpty() ? "http" : "https";
         this.clientPorts = new int[size];
         this.peerPorts = new int[size];
         this.members = new Process[size];
@@ -43,10 +47,22 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** Starts {@code size} members and waits until the cluster has a leader. */
     public static EtcdCluster start(Path dir, int size) throws Exception {
+        return start(dir, size, List.of());
+    }
+
+    /**
+     * With TLS on the client port, as kubeadm runs etcd: {@code tlsArgs} are etcd's flags, e.g.
+     * --cert-file, --key-file, --trusted-ca-file, --client-cert-auth. A single member only (no peer TLS).
+     */
+    public static EtcdCluster startTls(Path dir, List<String> tlsArgs) throws Exception {
+        return start(dir, 1, tlsArgs);
+    }
+
+    private static EtcdCluster start(Path dir, int size, List<String> tlsArgs) throws Exception {
         if (!Files.isExecutable(Path.of(BINARY))) {
             throw new IllegalStateException(BINARY + " not found: install Debian's etcd-server (test.sh does, as root)");
         }
-        EtcdCluster c = new EtcdCluster(dir, size);
+        EtcdCluster c = new EtcdCluster(dir, size, tlsArgs);
         for (int i = 0; i < size; i++) {
             c.launch(i, "new");
         }
@@ -57,7 +73,7 @@ public final class EtcdCluster implements AutoCloseable {
     public List<URI> endpoints() {
         List<URI> out = new ArrayList<>();
         for (int port : clientPorts) {
-            out.add(URI.create("http://127.0.0.1:" + port));
+            out.add(URI.create(scheme + "://127.0.0.1:" + port));
         }
         return out;
     }
@@ -93,6 +109,10 @@ public final class EtcdCluster implements AutoCloseable {
 
     /** Waits until every running member reports healthy (which needs a quorum). */
     public void awaitHealthy(Duration timeout) throws Exception {
+        if (!tlsArgs.isEmpty()) {
+            awaitLog("ready to serve client requests", timeout);
+            return;
+        }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
@@ -120,6 +140,18 @@ public final class EtcdCluster implements AutoCloseable {
         throw new IllegalStateException("etcd not healthy within " + timeout + ": " + last + "\n" + logs());
     }
 
+    private void awaitLog(String line, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(dir.resolve(name(0) + ".log")) && Files.readString(dir.resolve(name(0) + ".log")).contains(line)) {
+                Thread.sleep(300);
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("etcd did not log '" + line + "' within " + timeout + "\n" + logs());
+    }
+
     public String logs() throws IOException {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < members.length; i++) {
@@ -134,14 +166,16 @@ public final class EtcdCluster implements AutoCloseable {
     }
 
     private void launch(int i, String state) throws IOException {
-        String client = "http://127.0.0.1:" + clientPorts[i];
+        String client = scheme + "://127.0.0.1:" + clientPorts[i];
         String peer = "http://127.0.0.1:" + peerPorts[i];
         Path log = dir.resolve(name(i) + ".log");
-        members[i] = new ProcessBuilder(BINARY, "--name", name(i), "--data-dir", dir.resolve(name(i)).toString(),
+        List<String> cmd = new ArrayList<>(List.of(BINARY, "--name", name(i), "--data-dir", dir.resolve(name(i)).toString(),
                 "--listen-client-urls", client, "--advertise-client-urls", client,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                 "--initial-cluster", initialCluster, "--initial-cluster-token", "kube-oidc-issuer-test",
-                "--initial-cluster-state", state, "--heartbeat-interval", "100", "--election-timeout", "1000")
+                "--initial-cluster-state", state, "--heartbeat-interval", "100", "--election-timeout", "1000"));
+        cmd.addAll(tlsArgs);
+        members[i] = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 

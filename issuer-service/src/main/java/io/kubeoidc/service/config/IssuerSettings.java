@@ -20,6 +20,7 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                              String restartCommand, SignerSettings signer, Path publisherKeysFile) {
 
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
+    static final List<String> KEY_STORES = List.of("directory", "etcd");
 
     public static IssuerSettings from(IssuerProperties p, int serverPort) {
         boolean development = p.url() == null || p.url().isBlank();
@@ -62,6 +63,12 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
         if (r.checkInterval().isNegative() || r.checkInterval().isZero()) {
             throw new InvalidConfigurationException("issuer.rotation.check-interval must be positive (got "
                     + r.checkInterval() + ")", "Use a duration such as 5s.", null);
+        }
+        String store = p.keys().store() == null ? "" : p.keys().store().strip().toLowerCase(java.util.Locale.ROOT);
+        if (!KEY_STORES.contains(store)) {
+            throw new InvalidConfigurationException("issuer.keys.store must be one of " + KEY_STORES + " (got '"
+                    + p.keys().store() + "')", "Use directory on a single node, etcd for several control-plane"
+                    + " replicas (docs/ha.md).", null);
         }
         String command = p.keyFiles().restartCommand();
         SignerSettings signer = SignerSettings.from(p.signer(), policy);

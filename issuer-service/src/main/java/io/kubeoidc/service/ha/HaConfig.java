@@ -14,13 +14,13 @@ import io.kubeoidc.store.etcd.EtcdLeaderElection;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /** Several replicas, one key set in etcd: issuer.keys.store=etcd. */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(name = "issuer.keys.store", havingValue = "etcd")
+@ConditionalOnExpression("'${issuer.keys.store:directory}'.trim().toLowerCase() == 'etcd'")
 class HaConfig {
     private static final Logger log = LoggerFactory.getLogger(HaConfig.class);
 

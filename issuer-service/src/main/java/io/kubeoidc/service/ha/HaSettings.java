@@ -6,26 +6,13 @@ import io.kubeoidc.store.etcd.EtcdSettings;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 
 /** The validated etcd and replica settings; built once at start so a bad value stops the service with one message. */
 record HaSettings(EtcdSettings etcd, Path encryptionKeyFile, Path localCopy, String replicaId, Duration leaseTtl) {
 
-    static final String DIRECTORY = "directory";
-    static final String ETCD = "etcd";
-
-    /** Null for the directory store. */
+    /** Called only for issuer.keys.store=etcd (IssuerSettings has checked the store's name). */
     static HaSettings from(IssuerProperties p) {
         var keys = p.keys();
-        String store = keys.store() == null ? DIRECTORY : keys.store().strip().toLowerCase(Locale.ROOT);
-        if (store.equals(DIRECTORY)) {
-            return null;
-        }
-        if (!store.equals(ETCD)) {
-            throw new InvalidConfigurationException("issuer.keys.store must be 'directory' or 'etcd' (got '"
-                    + keys.store() + "')", "Use directory on a single node, etcd for several control-plane replicas"
-                    + " (docs/ha.md).", null);
-        }
         if (p.publisher().keysFile() != null) {
             throw new InvalidConfigurationException("issuer.publisher.keys-file (publisher mode) cannot be combined with"
                     + " issuer.keys.store=etcd", "A publisher publishes a mounted sa.pub and holds no keys; drop one of them.", null);

@@ -121,4 +121,31 @@ class BadInputIT {
         }
         assertThat(work.resolve("data")).doesNotExist();
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--issuer.keys.store=zookeeper                                   | issuer.keys.store must be one of [directory, etcd] (got 'zookeeper')",
+            "--issuer.keys.store=etcd                                        | issuer.keys.store=etcd needs issuer.keys.etcd.endpoints",
+            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 | needs issuer.keys.encryption-key-file",
+            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=etcd-1:2379 --issuer.keys.encryption-key-file=KEK | etcd endpoint 'etcd-1:2379' must look like https://10.0.0.1:2379",
+            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 --issuer.keys.encryption-key-file=missing.kek | missing.kek does not exist",
+            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 --issuer.keys.encryption-key-file=KEK --issuer.keys.etcd.lease-ttl=1s | issuer.keys.etcd.lease-ttl is PT1S",
+            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 --issuer.keys.encryption-key-file=KEK --issuer.keys.etcd.cert-file=c.pem | certificate and its key go together",
+            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 --issuer.keys.encryption-key-file=KEK --issuer.publisher.keys-file=sa.pub | cannot be combined with issuer.keys.store=etcd",
+    })
+    void badHighAvailabilityConfigurationIsRefused(String args, String message) throws Exception {
+        Path kek = work.resolve("kek");
+        Files.write(kek, new byte[32]);
+        Files.setPosixFilePermissions(kek, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        var all = new java.util.ArrayList<>(java.util.List.of("--server.port=" + TestData.freePort(),
+                "--management.server.port=" + TestData.freePort(), "--issuer.url=https://oidc.example.com"));
+        for (String a : args.split(" ")) {
+            all.add(a.replace("=KEK", "=" + kek));
+        }
+        try (JarProcess p = JarProcess.start(work, all.toArray(String[]::new))) {
+            assertThat(p.awaitExit()).isNotZero();
+            assertThat(p.output()).contains("APPLICATION FAILED TO START").contains(message);
+        }
+        assertThat(work.resolve("data")).doesNotExist();
+    }
 }

@@ -168,7 +168,7 @@ class RotationIT {
             }
             assertThat(jwksKids(port)).doesNotContain(second).contains(first).hasSize(2);
             assertThat(activeKid(mgmt)).isNotIn(first, second);
-            assertThat(service.output()).contains("kid=" + second + " from=ACTIVE to=REMOVED why=\"committed by another writer (CLI)");
+            assertThat(service.output()).contains("kid=" + second + " from=ACTIVE to=REMOVED why=\"committed by another writer (CLI or the leader)");
 
             var unknown = JarProcess.run(work, "keys", "rotate", "--emergency", "--revoke", "no-such-kid", "--yes");
             assertThat(unknown.exitCode()).isEqualTo(1);
