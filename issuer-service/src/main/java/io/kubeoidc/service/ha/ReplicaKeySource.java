@@ -38,36 +38,34 @@ final class ReplicaKeySource implements KeySetSource {
         if (!etcdAnswered && localCopyNote != null) {
             return fromLocalCopy(null).keys(); // version() just found etcd unreachable: do not wait for it twice
         }
-        try {
-            StoredKeys keys = etcd.load();
-            answered();
-            return keys;
-        } catch (EtcdUnavailableException e) {
-            failed(e);
-            if (etcdAnswered) {
-                throw e;
-            }
-            return fromLocalCopy(e).keys();
-        }
+        return fromEtcdOrLocalCopy(etcd::load, SealedKeySetFile.Copy::keys);
     }
 
     @Override
     public String version() {
+        return fromEtcdOrLocalCopy(etcd::version, SealedKeySetFile.Copy::version);
+    }
+
+    /**
+     * Reads etcd. Until etcd has answered once, falls back to the local copy; with no copy (this replica's
+     * first start) it waits for etcd a while, since there is nothing else to serve.
+     */
+    private <T> T fromEtcdOrLocalCopy(java.util.function.Supplier<T> read,
+                                      java.util.function.Function<SealedKeySetFile.Copy, T> fromCopy) {
         long deadline = System.nanoTime() + FIRST_START_WAIT.toNanos();
         while (true) {
             try {
-                String v = etcd.version();
+                T value = read.get();
                 answered();
-                return v;
+                return value;
             } catch (EtcdUnavailableException e) {
                 failed(e);
                 if (etcdAnswered) {
                     throw e;
                 }
                 if (localCopy.read().isPresent() || System.nanoTime() > deadline) {
-                    return fromLocalCopy(e).version();
+                    return fromCopy.apply(fromLocalCopy(e));
                 }
-                // First start of this replica: nothing to serve without etcd, so wait for it a while.
                 log.info("Waiting for etcd (first start of this replica, no local copy yet): {}", e.getMessage());
                 sleep();
             }
