@@ -16,7 +16,8 @@ public class StartupFailureAnalyzer implements FailureAnalyzer {
                 return new FailureAnalysis(e.getMessage(), "Fix the key file; nothing was published.", e);
             }
             if (t instanceof KeyStoreException e) {
-                return new FailureAnalysis(e.getMessage(), "Check issuer.keys.directory; the store was not changed.", e);
+                return new FailureAnalysis(e.getMessage(), "Check the key store (issuer.keys.directory, or issuer.keys.etcd.* with"
+                        + " issuer.keys.store=etcd); nothing was changed.", e);
             }
         }
         return null;
