@@ -23,7 +23,7 @@ class ServiceConfig {
     private static final Logger log = LoggerFactory.getLogger(ServiceConfig.class);
 
     @Bean
-    IssuerSettings issuerSettings(IssuerProperties properties, @Value("${server.port:8080}") int serverPort) {
+    IssuerSettings issuerSettings(IssuerProperties properties, @Value("${issuer.internal.public-port:8080}") int serverPort) {
         IssuerSettings settings = IssuerSettings.from(properties, serverPort);
         if (settings.developmentIssuer()) {
             log.warn("""

@@ -2,12 +2,13 @@ package io.kubeoidc.service.web;
 
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.service.keys.IssuerKeys;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
-import org.springframework.web.servlet.handler.SimpleUrlHandlerMapping;
 
 @Configuration(proxyBeanMethods = false)
 public class WebConfig {
@@ -17,17 +18,17 @@ public class WebConfig {
         return DocumentRoutes.of(settings.issuer());
     }
 
-    /** Exact-path mapping to the two handlers; nothing else in the application serves HTTP. */
+    /** The public port: exact paths to the two documents; nothing else in the application serves it. */
     @Bean
-    SimpleUrlHandlerMapping documentHandlerMapping(DocumentRoutes routes, IssuerKeys keys, IssuerSettings settings) {
-        var discovery = new DocumentHandler(keys, s -> s.documents().discovery(), "application/json",
-                settings.maxAgeSeconds());
-        var jwks = new DocumentHandler(keys, s -> s.documents().jwks(), settings.jwksContentType(),
-                settings.maxAgeSeconds());
-        Map<String, Object> urls = new LinkedHashMap<>();
-        routes.discoveryPaths().forEach(p -> urls.put(p, discovery));
-        routes.jwksPaths().forEach(p -> urls.put(p, jwks));
-        return new SimpleUrlHandlerMapping(urls, Ordered.HIGHEST_PRECEDENCE);
+    DocumentServer documentServer(DocumentRoutes routes, IssuerKeys keys, IssuerSettings settings, MeterRegistry registry,
+                                  @Value("${" + PublicPort.PROPERTY + "}") int port,
+                                  @Value("${server.address:}") String bindAddress) {
+        Map<String, DocumentRequestHandler.Route> paths = new LinkedHashMap<>();
+        var discovery = new DocumentRequestHandler.Route("discovery", s -> s.documents().discovery(), "application/json");
+        var jwks = new DocumentRequestHandler.Route("jwks", s -> s.documents().jwks(), settings.jwksContentType());
+        routes.discoveryPaths().forEach(p -> paths.put(p, discovery));
+        routes.jwksPaths().forEach(p -> paths.put(p, jwks));
+        InetSocketAddress address = bindAddress.isBlank() ? new InetSocketAddress(port) : new InetSocketAddress(bindAddress, port);
+        return new DocumentServer(address, new DocumentRequestHandler(keys, paths, settings.maxAgeSeconds(), registry));
     }
-
 }

@@ -1,0 +1,155 @@
+package io.kubeoidc.service.web;
+
+import io.kubeoidc.documents.PublishedDocuments.Document;
+import io.kubeoidc.service.keys.IssuerKeys;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The whole public HTTP surface: GET and HEAD on the exact document paths get the pre-rendered bytes
+ * (200, or 304 for a matching If-None-Match); any other method there gets 405 with Allow; every other
+ * path 404. Headers follow kube-apiserver (pkg/routes/openidmetadata.go). Nothing is parsed, rendered or
+ * allocated per request beyond the response headers.
+ */
+@ChannelHandler.Sharable
+final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObject> {
+    private static final byte[] NOT_FOUND = "404 page not found\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NOT_ALLOWED = "405 method not allowed\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final IssuerKeys keys;
+    private final Map<String, Route> routes;
+    private final String cacheControl;
+    private final MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    /** One document path: which document and its content type. */
+    record Route(String name, Function<IssuerKeys.Snapshot, Document> document, String contentType) {}
+
+    DocumentRequestHandler(IssuerKeys keys, Map<String, Route> routes, long maxAgeSeconds, MeterRegistry registry) {
+        this.keys = keys;
+        this.routes = Map.copyOf(routes);
+        this.cacheControl = "public, max-age=" + maxAgeSeconds;
+        this.registry = registry;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+        if (!(msg instanceof HttpRequest request)) {
+            return; // request bodies are never read: nothing here accepts one
+        }
+        if (!request.decoderResult().isSuccess()) {
+            Throwable cause = request.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+            count("none", status);
+            FullHttpResponse r = text(status, (status.code() + " " + status.reasonPhrase() + "\n").getBytes(StandardCharsets.US_ASCII));
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        String uri = request.uri();
+        int query = uri.indexOf('?');
+        Route route = routes.get(query < 0 ? uri : uri.substring(0, query));
+        FullHttpResponse response;
+        if (route == null) {
+            response = text(HttpResponseStatus.NOT_FOUND, NOT_FOUND);
+            count("none", response.status());
+        } else if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
+            response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, NOT_ALLOWED);
+            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            count(route.name(), response.status());
+        } else {
+            response = document(request, route);
+            count(route.name(), response.status());
+        }
+        HttpUtil.setKeepAlive(response, HttpUtil.isKeepAlive(request));
+        var write = ctx.writeAndFlush(response);
+        if (!HttpUtil.isKeepAlive(request)) {
+            write.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private FullHttpResponse document(HttpRequest request, Route route) {
+        Document doc = route.document().apply(keys.current());
+        boolean notModified = matches(request.headers().get(HttpHeaderNames.IF_NONE_MATCH), doc.etag());
+        boolean body = !notModified && HttpMethod.GET.equals(request.method());
+        ByteBuf content = body ? Unpooled.wrappedBuffer(doc.bytes()) : Unpooled.EMPTY_BUFFER;
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.OK, content);
+        HttpHeaders h = r.headers();
+        h.set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
+        h.set(HttpHeaderNames.ETAG, doc.etag());
+        if (!notModified) {
+            h.set(HttpHeaderNames.CONTENT_TYPE, route.contentType());
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, doc.bytes().length); // also for HEAD: what GET would send
+        }
+        return r;
+    }
+
+    /** RFC 9110 13.1.2: "*" or any listed tag equal to ours under weak comparison. */
+    static boolean matches(String ifNoneMatch, String etag) {
+        if (ifNoneMatch == null) {
+            return false;
+        }
+        for (String candidate : ifNoneMatch.split(",")) {
+            String c = candidate.strip();
+            if (c.equals("*") || (c.startsWith("W/") ? c.substring(2) : c).equals(etag)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static FullHttpResponse text(HttpResponseStatus status, byte[] body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        return r;
+    }
+
+    private void count(String document, HttpResponseStatus status) {
+        String key = document + status.code();
+        counters.computeIfAbsent(key, k -> Counter.builder("issuer.http.requests").tag("document", document)
+                .tag("status", Integer.toString(status.code()))
+                .description("Requests on the public port, by document and status").register(registry)).increment();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close(); // an idle keep-alive connection holds a file descriptor for nothing
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close(); // connection resets and the like: nothing to answer
+    }
+}
