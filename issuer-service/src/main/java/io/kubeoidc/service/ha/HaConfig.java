@@ -64,7 +64,7 @@ class HaConfig {
 
     @Bean
     ReplicaKeySource replicaKeySource(EtcdKeyStore store, SealedBox box, HaSettings ha, Clock clock) {
-        return new ReplicaKeySource(store, new SealedKeySetFile(ha.localCopy(), box), clock);
+        return new ReplicaKeySource(store, new SealedKeySetFile(ha.localCopy(), box), clock, ha.degradedAfter());
     }
 
     @Bean
@@ -78,7 +78,7 @@ class HaConfig {
     /** Closed on shutdown: revokes the lease so another replica leads at once. */
     @Bean(destroyMethod = "close")
     ReplicaCoordinator replicaCoordinator(EtcdConnection etcd, EtcdLeaderElection election, ReplicaKeySource source,
-                                          IssuerKeys keys, io.micrometer.core.instrument.MeterRegistry registry) {
-        return new ReplicaCoordinator(etcd, election, source, keys, registry);
+                                          IssuerKeys keys, HaSettings ha, io.micrometer.core.instrument.MeterRegistry registry) {
+        return new ReplicaCoordinator(etcd, election, source, keys, ha.degradedAfter(), registry);
     }
 }

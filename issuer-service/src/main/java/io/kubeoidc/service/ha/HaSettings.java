@@ -10,6 +10,14 @@ import java.time.Duration;
 /** The validated etcd and replica settings; built once at start so a bad value stops the service with one message. */
 record HaSettings(EtcdSettings etcd, Path encryptionKeyFile, Path localCopy, String replicaId, Duration leaseTtl) {
 
+    /**
+     * How long etcd may fail before a replica calls itself degraded: twice the call timeout, which rides out
+     * etcd electing a new raft leader after losing one (about a second) without crying wolf.
+     */
+    java.time.Duration degradedAfter() {
+        return etcd.timeout().multipliedBy(2);
+    }
+
     /** Called only for issuer.keys.store=etcd (IssuerSettings has checked the store's name). */
     static HaSettings from(IssuerProperties p) {
         var keys = p.keys();

@@ -38,14 +38,18 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
         return t;
     });
     private final AtomicBoolean reloadQueued = new AtomicBoolean();
+    private final java.time.Duration degradedAfter;
     private volatile String electionError;
+    private volatile java.time.Instant electionFailingSince;
+    private volatile boolean electionDegradedLogged;
     private volatile boolean wasLeader;
     private volatile List<EtcdLeaderElection.Replica> replicasSeen = List.of();
     private volatile Watch.Watcher watcher;
     private volatile boolean watchBroken = true;
 
     ReplicaCoordinator(EtcdConnection etcd, EtcdLeaderElection election, ReplicaKeySource source, IssuerKeys keys,
-                       MeterRegistry registry) {
+                       java.time.Duration degradedAfter, MeterRegistry registry) {
+        this.degradedAfter = degradedAfter;
         this.etcd = etcd;
         this.election = election;
         this.source = source;
@@ -65,15 +69,22 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
     public synchronized void step() {
         try {
             election.step();
-            if (electionError != null) {
+            if (electionFailingSince != null && isDegradedBy(electionFailingSince)) {
                 log.info("Election reaches etcd again");
             }
             electionError = null;
+            electionFailingSince = null;
+            electionDegradedLogged = false;
         } catch (EtcdUnavailableException e) {
-            if (electionError == null) {
-                log.warn("Degraded: the election cannot reach etcd ({}); not rotating", e.getMessage());
+            if (electionFailingSince == null) {
+                electionFailingSince = java.time.Instant.now();
             }
             electionError = e.getMessage();
+            if (isDegradedBy(electionFailingSince) && !electionDegradedLogged) {
+                electionDegradedLogged = true;
+                log.warn("Degraded: the election cannot reach etcd since {} ({}); not rotating", electionFailingSince,
+                        e.getMessage());
+            }
         }
         boolean leader = election.isLeader();
         if (leader != wasLeader) {
@@ -126,6 +137,10 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
         if (degraded != null) {
             return Optional.of("degraded: " + degraded);
         }
+        String failing = source.etcdError() != null ? source.etcdError() : electionError;
+        if (failing != null) {
+            return Optional.of("etcd is not answering (degraded after " + degradedAfter + "): " + failing);
+        }
         if (keys.lastReloadError() != null) {
             return Optional.of("the key set in etcd cannot be read: " + keys.lastReloadError());
         }
@@ -142,7 +157,18 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
 
     private String degradedReason() {
         String s = source.degradedReason();
-        return s != null ? s : electionError;
+        if (s != null) {
+            return s;
+        }
+        java.time.Instant since = electionFailingSince;
+        if (since != null && isDegradedBy(since)) {
+            return "the election cannot reach etcd since " + since + ": " + electionError;
+        }
+        return null;
+    }
+
+    private boolean isDegradedBy(java.time.Instant failingSince) {
+        return java.time.Duration.between(failingSince, java.time.Instant.now()).compareTo(degradedAfter) >= 0;
     }
 
     /** For health/issuer: who leads, what every replica serves, and whether this one is degraded. */

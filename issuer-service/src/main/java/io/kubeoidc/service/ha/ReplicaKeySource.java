@@ -22,15 +22,23 @@ final class ReplicaKeySource implements KeySetSource {
     private final EtcdKeyStore etcd;
     private final SealedKeySetFile localCopy;
     private final Clock clock;
+    private final java.time.Duration degradedAfter;
     private volatile boolean etcdAnswered;
     private volatile String etcdError;
+    private volatile java.time.Instant failingSince;
+    private volatile boolean degradedLogged;
     private volatile String localCopyNote;
     private String savedVersion;
 
-    ReplicaKeySource(EtcdKeyStore etcd, SealedKeySetFile localCopy, Clock clock) {
+    /**
+     * @param degradedAfter how long etcd may fail before the replica calls itself degraded: losing etcd's raft
+     *                      leader stalls commits for about an election timeout, which is not an outage
+     */
+    ReplicaKeySource(EtcdKeyStore etcd, SealedKeySetFile localCopy, Clock clock, java.time.Duration degradedAfter) {
         this.etcd = etcd;
         this.localCopy = localCopy;
         this.clock = clock;
+        this.degradedAfter = degradedAfter;
     }
 
     @Override
@@ -107,11 +115,25 @@ final class ReplicaKeySource implements KeySetSource {
         }
     }
 
-    /** Why this replica is degraded, or null. */
+    /** Why this replica is degraded, or null: serving the local copy, or etcd failing for longer than the grace. */
     String degradedReason() {
         if (localCopyNote != null) {
             return localCopyNote + (etcdError == null ? "" : "; " + etcdError);
         }
+        java.time.Instant since = failingSince;
+        if (etcdError == null || since == null || java.time.Duration.between(since, clock.instant()).compareTo(degradedAfter) < 0) {
+            return null;
+        }
+        if (!degradedLogged) {
+            degradedLogged = true;
+            log.warn("Degraded: etcd has not answered since {}: {}. Serving and signing with the keys already loaded;"
+                    + " no rotation until etcd answers", since, etcdError);
+        }
+        return etcdError + " (since " + since + ")";
+    }
+
+    /** The last etcd failure, even within the grace (the leader holds rotation meanwhile), or null. */
+    String etcdError() {
         return etcdError;
     }
 
@@ -120,18 +142,19 @@ final class ReplicaKeySource implements KeySetSource {
     }
 
     private void answered() {
-        if (etcdError != null || localCopyNote != null) {
+        if (degradedLogged || localCopyNote != null) {
             log.info("etcd answers again; serving and replicating from {}", etcd.describe());
         }
         etcdAnswered = true;
         etcdError = null;
+        failingSince = null;
+        degradedLogged = false;
         localCopyNote = null;
     }
 
     private void failed(EtcdUnavailableException e) {
-        if (etcdError == null) {
-            log.warn("Degraded: {}. Serving and signing with the keys already loaded; no rotation until etcd answers",
-                    e.getMessage());
+        if (failingSince == null) {
+            failingSince = clock.instant();
         }
         etcdError = e.getMessage();
     }

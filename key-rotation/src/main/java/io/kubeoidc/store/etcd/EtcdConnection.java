@@ -66,22 +66,49 @@ public final class EtcdConnection implements AutoCloseable {
         return bytes(settings.prefix() + suffix);
     }
 
-    /** Runs one call within the timeout. */
+    /**
+     * Runs one call within the timeout. A call caught on a member that just died (a stream that hangs, a
+     * connection reset) is retried once, on whichever member the client picks next, within the same deadline:
+     * losing one member of three must not make a replica think etcd is gone.
+     */
     public <T> T call(String what, Supplier<CompletableFuture<T>> call) {
-        CompletableFuture<T> f = call.get();
-        try {
-            return f.get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            throw new EtcdUnavailableException(describe() + ": " + what + " got no answer within "
-                    + settings.timeout().toMillis() + " ms (is a quorum of members up and reachable?)", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new EtcdUnavailableException(describe() + ": " + what + " failed: " + cause.getMessage(), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EtcdUnavailableException(describe() + ": " + what + " interrupted", e);
+        long timeout = settings.timeout().toNanos();
+        long deadline = System.nanoTime() + timeout;
+        Throwable last = null;
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            long wait = attempt == 1 ? timeout / 2 : deadline - System.nanoTime();
+            CompletableFuture<T> f = call.get();
+            try {
+                return f.get(Math.max(wait, 1), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                f.cancel(true);
+                last = e;
+            } catch (ExecutionException e) {
+                last = e.getCause() == null ? e : e.getCause();
+                if (!transient_(last)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EtcdUnavailableException(describe() + ": " + what + " interrupted", e);
+            }
         }
+        if (last instanceof TimeoutException) {
+            throw new EtcdUnavailableException(describe() + ": " + what + " got no answer within "
+                    + settings.timeout().toMillis() + " ms (is a quorum of members up and reachable?)", last);
+        }
+        throw new EtcdUnavailableException(describe() + ": " + what + " failed: " + last.getMessage(), last);
+    }
+
+    /** Failures another member may not have: worth the second attempt. */
+    private static boolean transient_(Throwable t) {
+        if (t instanceof io.etcd.jetcd.common.exception.EtcdException e) {
+            return switch (e.getErrorCode()) {
+                case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, UNKNOWN, INTERNAL, ABORTED -> true;
+                default -> false;
+            };
+        }
+        return !(t instanceof IllegalArgumentException);
     }
 
     static ByteSequence bytes(String s) {

@@ -10,6 +10,7 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,6 +42,7 @@ public final class EtcdLeaderElection implements AutoCloseable {
     private final Duration ttl;
     private final Clock clock;
     private volatile long lease;
+    private volatile io.etcd.jetcd.support.CloseableClient keepAlive;
     private volatile Instant lastRenewed = Instant.EPOCH;
     private volatile long leaderCreateRevision;
     private volatile String leaderSeen;
@@ -63,13 +65,35 @@ public final class EtcdLeaderElection implements AutoCloseable {
         return id;
     }
 
-    /** Renews the lease, then claims the leader key or observes who holds it. */
+    /** Checks the lease (jetcd renews it in the background), then claims the leader key or observes who holds it. */
     public void step() {
-        renewLease();
+        if (lease != 0 && !Duration.between(lastRenewed, clock.instant()).minus(ttl).isNegative()) {
+            loseLease(); // not renewed for a whole TTL: etcd has expired it (or will before we could use it)
+        }
         if (lease == 0) {
-            lease = etcd.call("grant a lease", () -> etcd.client().getLeaseClient().grant(ttl.toSeconds())).getID();
+            long granted = etcd.call("grant a lease", () -> etcd.client().getLeaseClient().grant(ttl.toSeconds())).getID();
             lastRenewed = clock.instant();
             announced = null;
+            lease = granted;
+            // A long-lived keep-alive stream that jetcd re-opens on another member when its member dies; a one-shot
+            // renewal per step can hang on a connection to a member that just vanished.
+            keepAlive = etcd.client().getLeaseClient().keepAlive(granted, new StreamObserver<>() {
+                @Override
+                public void onNext(LeaseKeepAliveResponse r) {
+                    if (r.getTTL() > 0 && lease == granted) {
+                        lastRenewed = clock.instant();
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    // jetcd retries; a lease that stays unrenewed for a TTL is dropped by step()
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
         }
         ByteSequence key = etcd.key(LEADER);
         long myLease = lease;
@@ -94,32 +118,20 @@ public final class EtcdLeaderElection implements AutoCloseable {
         leaderCreateRevision = holder.getLease() == myLease && id.equals(leaderSeen) ? holder.getCreateRevision() : 0;
     }
 
-    private void renewLease() {
-        if (lease == 0) {
-            return;
-        }
-        long myLease = lease;
-        try {
-            LeaseKeepAliveResponse r = etcd.call("renew the lease",
-                    () -> etcd.client().getLeaseClient().keepAliveOnce(myLease));
-            if (r.getTTL() <= 0) {
-                loseLease();
-            } else {
-                lastRenewed = clock.instant();
-            }
-        } catch (EtcdUnavailableException e) {
-            if (String.valueOf(e.getMessage()).contains("lease not found")) {
-                loseLease(); // expired while we were away: etcd answered, so carry on with a new one
-                return;
-            }
-            if (!Duration.between(lastRenewed, clock.instant()).minus(ttl).isNegative()) {
-                loseLease();
-            }
-            throw e;
+    /** Tests: freeze renewal as a stalled process would (a long GC pause), keeping every other belief. */
+    void stallRenewalForTest() {
+        var k = keepAlive;
+        if (k != null) {
+            k.close();
         }
     }
 
     private void loseLease() {
+        var k = keepAlive;
+        if (k != null) {
+            k.close();
+            keepAlive = null;
+        }
         lease = 0;
         leaderCreateRevision = 0;
         announced = null;

@@ -243,6 +243,7 @@ class EtcdKeyStoreTest {
                 .hasMessageContaining("no longer holds the leader key");
 
         // A stops renewing (a long GC pause): etcd expires its lease, B takes over.
+        leaderA.stallRenewalForTest();
         Thread.sleep(3500);
         leaderB.step();
         assertThat(leaderB.isLeader()).isTrue();
