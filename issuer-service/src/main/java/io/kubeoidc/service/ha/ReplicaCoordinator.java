@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -200,6 +199,6 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
         }
         reloader.shutdownNow();
         election.close(); // revokes the lease: another replica leads at once
-        Objects.requireNonNull(etcd).close();
+        etcd.close();
     }
 }

@@ -26,7 +26,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -43,8 +42,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
     private final IssuerKeys keys;
     private final Map<String, Route> routes;
     private final String cacheControl;
-    private final MeterRegistry registry;
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, StatusCounters> counters;
 
     /** One document path: which document and its content type. */
     record Route(String name, Function<IssuerKeys.Snapshot, Document> document, String contentType) {}
@@ -53,7 +51,37 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
         this.keys = keys;
         this.routes = Map.copyOf(routes);
         this.cacheControl = "public, max-age=" + maxAgeSeconds;
-        this.registry = registry;
+        Map<String, StatusCounters> byDocument = new java.util.HashMap<>();
+        routes.values().forEach(r -> byDocument.computeIfAbsent(r.name(), n -> new StatusCounters(n, registry)));
+        byDocument.put(NO_DOCUMENT, new StatusCounters(NO_DOCUMENT, registry));
+        this.counters = Map.copyOf(byDocument);
+    }
+
+    private static final String NO_DOCUMENT = "none";
+
+    /** issuer.http.requests by status for one document, registered once per status: no allocation per request. */
+    private static final class StatusCounters {
+        private final String document;
+        private final MeterRegistry registry;
+        private final java.util.concurrent.atomic.AtomicReferenceArray<Counter> byStatus =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(600);
+
+        StatusCounters(String document, MeterRegistry registry) {
+            this.document = document;
+            this.registry = registry;
+        }
+
+        void increment(HttpResponseStatus status) {
+            int code = status.code();
+            Counter c = byStatus.get(code);
+            if (c == null) {
+                // Micrometer returns the same counter for the same name and tags, so a race registers it once.
+                c = Counter.builder("issuer.http.requests").tag("document", document).tag("status", Integer.toString(code))
+                        .description("Requests on the public port, by document and status").register(registry);
+                byStatus.set(code, c);
+            }
+            c.increment();
+        }
     }
 
     @Override
@@ -67,7 +95,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
                     : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                     : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
                     : HttpResponseStatus.BAD_REQUEST;
-            count("none", status);
+            count(NO_DOCUMENT, status);
             FullHttpResponse r = text(status, (status.code() + " " + status.reasonPhrase() + "\n").getBytes(StandardCharsets.US_ASCII));
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -78,7 +106,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
         FullHttpResponse response;
         if (route == null) {
             response = text(HttpResponseStatus.NOT_FOUND, NOT_FOUND);
-            count("none", response.status());
+            count(NO_DOCUMENT, response.status());
         } else if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.HEAD.equals(request.method())) {
             response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, NOT_ALLOWED);
             response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
@@ -133,10 +161,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
     }
 
     private void count(String document, HttpResponseStatus status) {
-        String key = document + status.code();
-        counters.computeIfAbsent(key, k -> Counter.builder("issuer.http.requests").tag("document", document)
-                .tag("status", Integer.toString(status.code()))
-                .description("Requests on the public port, by document and status").register(registry)).increment();
+        counters.get(document).increment(status);
     }
 
     @Override

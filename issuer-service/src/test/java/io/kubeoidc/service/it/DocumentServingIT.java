@@ -232,13 +232,17 @@ class DocumentServingIT {
 
     @Test
     void managementPortHasHealthAndMetricsButNoDocuments() throws Exception {
+        assertThat(send("GET", "/openid/v1/jwks").statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/nope").statusCode()).isEqualTo(404);
         var health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
                 + "/actuator/health")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("\"activeKid\":\"" + RSA_KID + "\"").contains("\"publishedKeys\":2");
         var metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
                 + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(metrics.body()).contains("issuer_keys_published 2.0");
+        assertThat(metrics.body()).contains("issuer_keys_published 2.0")
+                .containsPattern("issuer_http_requests_total\\{document=\"jwks\",status=\"200\"} [1-9]")
+                .containsPattern("issuer_http_requests_total\\{document=\"none\",status=\"404\"} [1-9]");
         var doc = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
                 + "/openid/v1/jwks")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(doc.statusCode()).isEqualTo(404);
