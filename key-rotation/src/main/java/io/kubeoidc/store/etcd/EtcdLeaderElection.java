@@ -97,10 +97,18 @@ public final class EtcdLeaderElection implements AutoCloseable {
         }
         ByteSequence key = etcd.key(LEADER);
         long myLease = lease;
-        TxnResponse r = etcd.call("claim the leader key", () -> etcd.client().getKVClient().txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                .Then(Op.put(key, EtcdConnection.bytes(id), PutOption.builder().withLeaseId(myLease).build()))
-                .Else(Op.get(key, GetOption.DEFAULT)).commit());
+        TxnResponse r;
+        try {
+            r = etcd.call("claim the leader key", () -> etcd.client().getKVClient().txn()
+                    .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                    .Then(Op.put(key, EtcdConnection.bytes(id), PutOption.builder().withLeaseId(myLease).build()))
+                    .Else(Op.get(key, GetOption.DEFAULT)).commit());
+        } catch (EtcdUnavailableException e) {
+            if (String.valueOf(e.getMessage()).contains("lease not found")) {
+                loseLease(); // etcd expired it while we were stalled: take a new one on the next step
+            }
+            throw e;
+        }
         if (r.isSucceeded()) {
             leaderCreateRevision = r.getHeader().getRevision();
             leaderSeen = id;
