@@ -58,11 +58,7 @@ public final class SealedBox {
             throw new SealedBoxException(slot + " is not an authenticated value: " + e.getMessage(), e);
         }
         JWSHeader h = jws.getHeader();
-        if (!kek.id().equals(h.getKeyID())) {
-            throw new SealedBoxException(slot + " was authenticated with key-encryption key " + h.getKeyID()
-                    + ", but the configured key is " + kek.id() + "; every replica needs the same"
-                    + " issuer.keys.encryption-key-file", null);
-        }
+        requireOurKey(h.getKeyID(), slot, "authenticated");
         try {
             if (!JWSAlgorithm.HS256.equals(h.getAlgorithm()) || !slot.equals(h.getCustomParam(SLOT))
                     || !jws.verify(new MACVerifier(macKey))) {
@@ -112,11 +108,7 @@ public final class SealedBox {
             throw new SealedBoxException(slot + " is sealed with " + h.getAlgorithm() + "/" + h.getEncryptionMethod()
                     + "; expected dir/A256GCM", null);
         }
-        if (!kek.id().equals(h.getKeyID())) {
-            throw new SealedBoxException(slot + " was sealed with key-encryption key " + h.getKeyID()
-                    + ", but the configured key is " + kek.id() + "; every replica needs the same"
-                    + " issuer.keys.encryption-key-file", null);
-        }
+        requireOurKey(h.getKeyID(), slot, "sealed");
         if (!slot.equals(h.getCustomParam(SLOT))) {
             throw new SealedBoxException(slot + " holds a value sealed for " + h.getCustomParam(SLOT)
                     + "; refusing a value moved between slots", null);
@@ -127,5 +119,13 @@ public final class SealedBox {
             throw new SealedBoxException(slot + " failed authentication (tampered, or truncated): " + e.getMessage(), e);
         }
         return jwe.getPayload().toBytes();
+    }
+
+    private void requireOurKey(String keyId, String slot, String how) {
+        if (!kek.id().equals(keyId)) {
+            throw new SealedBoxException(slot + " was " + how + " with key-encryption key " + keyId
+                    + ", but the configured key is " + kek.id() + "; every replica needs the same"
+                    + " issuer.keys.encryption-key-file", null);
+        }
     }
 }

@@ -3,9 +3,7 @@ package io.kubeoidc.store;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.kubeoidc.files.AtomicFiles;
 import io.kubeoidc.keys.SigningKey;
-import io.kubeoidc.keys.VerificationKey;
 import io.kubeoidc.keyset.KeySet;
-import io.kubeoidc.keyset.KeyState;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.pem.KeyFileException;
 import io.kubeoidc.pem.ParsedKey;
@@ -22,11 +20,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -226,18 +221,11 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
             throw new KeyStoreException(describe() + " is inconsistent: " + METADATA + " lists key " + kid
                     + " but " + file.getFileName() + " is missing; restore the directory from backup");
         }
-        List<ParsedKey> parsed;
         try {
-            parsed = PemKeyReader.readFile(file).requireKeys();
-        } catch (KeyFileException e) {
+            return StoredKeyPem.expect(describe(), PemKeyReader.readFile(file), kid, wantPrivate);
+        } catch (KeyFileException e) { // unreadable file
             throw new KeyStoreException(describe() + " is inconsistent: " + e.getMessage(), e);
         }
-        ParsedKey k = parsed.get(0);
-        if (!k.kid().equals(kid) || (wantPrivate && !k.isPrivate())) {
-            throw new KeyStoreException(describe() + " is inconsistent: " + file.getFileName()
-                    + " does not hold the " + (wantPrivate ? "private" : "public") + " key " + kid);
-        }
-        return k;
     }
 
     /** Cross-process advisory lock on DIR/.lock, held only for the duration of one commit. */

@@ -94,11 +94,8 @@ public final class KeySetJson {
             if (pem == null) {
                 throw new IllegalArgumentException("key " + kid + " has no embedded public key");
             }
-            var k = io.kubeoidc.pem.PemKeyReader.read("public key " + kid, pem.getBytes(StandardCharsets.US_ASCII))
-                    .requireKeys().get(0);
-            if (!k.kid().equals(kid)) {
-                throw new IllegalArgumentException("the public key stored for " + kid + " has kid " + k.kid());
-            }
+            var k = StoredKeyPem.expect("key set metadata", io.kubeoidc.pem.PemKeyReader.read("the public key of " + kid,
+                    pem.getBytes(StandardCharsets.US_ASCII)), kid, false);
             return k.verificationKey();
         });
     }

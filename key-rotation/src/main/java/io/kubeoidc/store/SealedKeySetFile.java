@@ -83,11 +83,8 @@ public final class SealedKeySetFile {
                     if (pem == null) {
                         throw new IllegalArgumentException("no private key for " + k.kid());
                     }
-                    ParsedKey p = PemKeyReader.read("private key " + k.kid(), pem.toString().getBytes(StandardCharsets.US_ASCII))
-                            .requireKeys().get(0);
-                    if (!p.kid().equals(k.kid()) || !p.isPrivate()) {
-                        throw new IllegalArgumentException("the private key stored for " + k.kid() + " does not match it");
-                    }
+                    ParsedKey p = StoredKeyPem.expect("the local copy", PemKeyReader.read("the private key of " + k.kid(),
+                            pem.toString().getBytes(StandardCharsets.US_ASCII)), k.kid(), true);
                     signing.put(k.kid(), p.signingKey().orElseThrow());
                 }
             }

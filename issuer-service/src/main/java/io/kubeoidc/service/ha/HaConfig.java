@@ -77,8 +77,10 @@ class HaConfig {
 
     /** Closed on shutdown: revokes the lease so another replica leads at once. */
     @Bean(destroyMethod = "close")
-    ReplicaCoordinator replicaCoordinator(EtcdConnection etcd, EtcdLeaderElection election, ReplicaKeySource source,
-                                          IssuerKeys keys, HaSettings ha, io.micrometer.core.instrument.MeterRegistry registry) {
-        return new ReplicaCoordinator(etcd, election, source, keys, ha.degradedAfter(), registry);
+    ReplicaCoordinator replicaCoordinator(EtcdConnection etcd, EtcdKeyStore store, EtcdLeaderElection election,
+                                          ReplicaKeySource source,
+                                          IssuerKeys keys, HaSettings ha, Clock clock,
+                                          io.micrometer.core.instrument.MeterRegistry registry) {
+        return new ReplicaCoordinator(etcd, store, election, source, keys, clock, ha.degradedAfter(), registry);
     }
 }

@@ -1,7 +1,6 @@
 package io.kubeoidc.service.ha;
 
 import io.etcd.jetcd.Watch;
-import io.etcd.jetcd.options.WatchOption;
 import io.kubeoidc.service.keys.IssuerKeys;
 import io.kubeoidc.store.etcd.EtcdConnection;
 import io.kubeoidc.store.etcd.EtcdLeaderElection;
@@ -29,6 +28,7 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
 
     private final EtcdConnection etcd;
     private final EtcdLeaderElection election;
+    private final io.kubeoidc.store.etcd.EtcdKeyStore store;
     private final ReplicaKeySource source;
     private final IssuerKeys keys;
     private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
@@ -38,18 +38,19 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
     });
     private final AtomicBoolean reloadQueued = new AtomicBoolean();
     private final java.time.Duration degradedAfter;
-    private volatile String electionError;
-    private volatile java.time.Instant electionFailingSince;
-    private volatile boolean electionDegradedLogged;
+    private final EtcdOutage electionOutage;
     private volatile boolean wasLeader;
     private volatile List<EtcdLeaderElection.Replica> replicasSeen = List.of();
     private volatile Watch.Watcher watcher;
     private volatile boolean watchBroken = true;
 
-    ReplicaCoordinator(EtcdConnection etcd, EtcdLeaderElection election, ReplicaKeySource source, IssuerKeys keys,
-                       java.time.Duration degradedAfter, MeterRegistry registry) {
+    ReplicaCoordinator(EtcdConnection etcd, io.kubeoidc.store.etcd.EtcdKeyStore store, EtcdLeaderElection election,
+                       ReplicaKeySource source, IssuerKeys keys,
+                       java.time.Clock clock, java.time.Duration degradedAfter, MeterRegistry registry) {
         this.degradedAfter = degradedAfter;
+        this.electionOutage = new EtcdOutage("the election", clock, degradedAfter);
         this.etcd = etcd;
+        this.store = store;
         this.election = election;
         this.source = source;
         this.keys = keys;
@@ -68,29 +69,16 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
     public synchronized void step() {
         try {
             election.step();
-            if (electionFailingSince != null && isDegradedBy(electionFailingSince)) {
-                log.info("Election reaches etcd again");
-            }
-            electionError = null;
-            electionFailingSince = null;
-            electionDegradedLogged = false;
+            electionOutage.answered();
         } catch (EtcdUnavailableException e) {
-            if (electionFailingSince == null) {
-                electionFailingSince = java.time.Instant.now();
-            }
-            electionError = e.getMessage();
-            if (isDegradedBy(electionFailingSince) && !electionDegradedLogged) {
-                electionDegradedLogged = true;
-                log.warn("Degraded: the election cannot reach etcd since {} ({}); not rotating", electionFailingSince,
-                        e.getMessage());
-            }
+            electionOutage.failed(e.getMessage());
         }
         boolean leader = election.isLeader();
         if (leader != wasLeader) {
             IssuerKeys.AUDIT.info("replica {} {} the rotation leader", election.replicaId(), leader ? "became" : "is no longer");
             wasLeader = leader;
         }
-        if (electionError != null) {
+        if (electionOutage.error() != null) {
             return;
         }
         if (watchBroken) {
@@ -110,12 +98,10 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
         if (old != null) {
             old.close();
         }
-        watcher = etcd.client().getWatchClient().watch(etcd.key("keyset"), WatchOption.DEFAULT, Watch.listener(
-                response -> queueReload(),
-                error -> {
-                    log.debug("key-set watch ended: {}", error.getMessage());
-                    watchBroken = true;
-                }));
+        watcher = store.watch(this::queueReload, error -> {
+            log.debug("key-set watch ended: {}", error.getMessage());
+            watchBroken = true;
+        });
         watchBroken = false;
         queueReload(); // anything committed before the watch started
     }
@@ -136,7 +122,7 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
         if (degraded != null) {
             return Optional.of("degraded: " + degraded);
         }
-        String failing = source.etcdError() != null ? source.etcdError() : electionError;
+        String failing = source.etcdError() != null ? source.etcdError() : electionOutage.error();
         if (failing != null) {
             return Optional.of("etcd is not answering (degraded after " + degradedAfter + "): " + failing);
         }
@@ -156,18 +142,7 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
 
     private String degradedReason() {
         String s = source.degradedReason();
-        if (s != null) {
-            return s;
-        }
-        java.time.Instant since = electionFailingSince;
-        if (since != null && isDegradedBy(since)) {
-            return "the election cannot reach etcd since " + since + ": " + electionError;
-        }
-        return null;
-    }
-
-    private boolean isDegradedBy(java.time.Instant failingSince) {
-        return java.time.Duration.between(failingSince, java.time.Instant.now()).compareTo(degradedAfter) >= 0;
+        return s != null ? s : electionOutage.degradedReason();
     }
 
     /** For health/issuer: who leads, what every replica serves, and whether this one is degraded. */

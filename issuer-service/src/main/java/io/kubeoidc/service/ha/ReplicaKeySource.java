@@ -22,11 +22,8 @@ final class ReplicaKeySource implements KeySetSource {
     private final EtcdKeyStore etcd;
     private final SealedKeySetFile localCopy;
     private final Clock clock;
-    private final java.time.Duration degradedAfter;
+    private final EtcdOutage outage;
     private volatile boolean etcdAnswered;
-    private volatile String etcdError;
-    private volatile java.time.Instant failingSince;
-    private volatile boolean degradedLogged;
     private volatile String localCopyNote;
     private String savedVersion;
 
@@ -38,7 +35,7 @@ final class ReplicaKeySource implements KeySetSource {
         this.etcd = etcd;
         this.localCopy = localCopy;
         this.clock = clock;
-        this.degradedAfter = degradedAfter;
+        this.outage = new EtcdOutage("reading the key set", clock, degradedAfter);
     }
 
     @Override
@@ -118,23 +115,14 @@ final class ReplicaKeySource implements KeySetSource {
     /** Why this replica is degraded, or null: serving the local copy, or etcd failing for longer than the grace. */
     String degradedReason() {
         if (localCopyNote != null) {
-            return localCopyNote + (etcdError == null ? "" : "; " + etcdError);
+            return localCopyNote + (outage.error() == null ? "" : "; " + outage.error());
         }
-        java.time.Instant since = failingSince;
-        if (etcdError == null || since == null || java.time.Duration.between(since, clock.instant()).compareTo(degradedAfter) < 0) {
-            return null;
-        }
-        if (!degradedLogged) {
-            degradedLogged = true;
-            log.warn("Degraded: etcd has not answered since {}: {}. Serving and signing with the keys already loaded;"
-                    + " no rotation until etcd answers", since, etcdError);
-        }
-        return etcdError + " (since " + since + ")";
+        return outage.degradedReason();
     }
 
-    /** The last etcd failure, even within the grace (the leader holds rotation meanwhile), or null. */
+    /** The last etcd failure, even within the grace (rotation holds meanwhile), or null. */
     String etcdError() {
-        return etcdError;
+        return outage.error();
     }
 
     boolean servingLocalCopy() {
@@ -142,25 +130,20 @@ final class ReplicaKeySource implements KeySetSource {
     }
 
     private void answered() {
-        if (degradedLogged || localCopyNote != null) {
-            log.info("etcd answers again; serving and replicating from {}", etcd.describe());
+        if (localCopyNote != null) {
+            log.info("etcd answers; serving and replicating from {} instead of the local copy", etcd.describe());
         }
         etcdAnswered = true;
-        etcdError = null;
-        failingSince = null;
-        degradedLogged = false;
         localCopyNote = null;
+        outage.answered();
     }
 
     private void failed(EtcdUnavailableException e) {
-        if (failingSince == null) {
-            failingSince = clock.instant();
-        }
-        etcdError = e.getMessage();
+        outage.failed(e.getMessage());
     }
 
     private SealedKeySetFile.Copy fromLocalCopy(EtcdUnavailableException cause) {
-        SealedKeySetFile.Copy copy = localCopy.read().orElseThrow(() -> new KeyStoreException(etcdError
+        SealedKeySetFile.Copy copy = localCopy.read().orElseThrow(() -> new KeyStoreException(outage.error()
                 + "; and there is no local copy at " + localCopy.file() + " to start from (a replica's first start"
                 + " needs etcd)", cause));
         if (localCopyNote == null) {

@@ -13,8 +13,6 @@ import io.etcd.jetcd.options.PutOption;
 import io.kubeoidc.keys.SigningKey;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.ManagedKey;
-import io.kubeoidc.pem.KeyFileException;
-import io.kubeoidc.pem.ParsedKey;
 import io.kubeoidc.pem.PemKeyReader;
 import io.kubeoidc.pem.PemKeyWriter;
 import io.kubeoidc.sealing.SealedBox;
@@ -24,6 +22,7 @@ import io.kubeoidc.store.KeySetSource;
 import io.kubeoidc.store.KeyStore;
 import io.kubeoidc.store.KeyStoreException;
 import io.kubeoidc.store.StaleKeySetException;
+import io.kubeoidc.store.StoredKeyPem;
 import io.kubeoidc.store.StoredKeys;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -92,6 +91,12 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
         } catch (java.text.ParseException | RuntimeException e) {
             throw new KeyStoreException(describe() + ": " + POLICY + " is unreadable: " + e.getMessage(), e);
         }
+    }
+
+    /** Calls {@code onChange} on every commit to the key set (from jetcd's thread; keep it short). */
+    public io.etcd.jetcd.Watch.Watcher watch(Runnable onChange, java.util.function.Consumer<Throwable> onError) {
+        return etcd.client().getWatchClient().watch(etcd.key(KEYSET), io.etcd.jetcd.options.WatchOption.DEFAULT,
+                io.etcd.jetcd.Watch.listener(response -> onChange.run(), onError));
     }
 
     /** A consistent read: the metadata and the sealed private keys at one etcd revision. */
@@ -215,26 +220,9 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
             throw new KeyStoreException(describe() + ": " + e.getMessage(), e);
         }
         try {
-            ParsedKey k = parse(kid, "private key", pem);
-            if (!k.isPrivate()) {
-                throw new KeyStoreException(describe() + ": " + slot + " does not hold a private key");
-            }
-            return k.signingKey().orElseThrow();
+            return StoredKeyPem.expect(describe(), PemKeyReader.read(slot, pem), kid, true).signingKey().orElseThrow();
         } finally {
             java.util.Arrays.fill(pem, (byte) 0);
-        }
-    }
-
-    private ParsedKey parse(String kid, String what, byte[] pem) {
-        try {
-            ParsedKey k = PemKeyReader.read(what + " " + kid, pem).requireKeys().get(0);
-            if (!k.kid().equals(kid)) {
-                throw new KeyStoreException(describe() + " is inconsistent: the " + what + " stored for " + kid
-                        + " has kid " + k.kid());
-            }
-            return k;
-        } catch (KeyFileException e) {
-            throw new KeyStoreException(describe() + ": " + e.getMessage(), e);
         }
     }
 
