@@ -69,8 +69,10 @@ final class V1SignerService {
                     if (e.getStatus().getCode() != Status.Code.INTERNAL) {
                         throw e; // a size limit met while reading, for instance: grpc-java's answer is right
                     }
-                    Throwable why = e.getCause() != null ? e.getCause() : e;
-                    return new Request<>(null, "request is not a valid " + type + ": " + why.getMessage());
+                    String why = (e.getCause() != null ? e.getCause() : e).getMessage();
+                    int sentence = why.indexOf(". "); // protobuf's first sentence says it; the rest speculates
+                    return new Request<>(null, "request is not a valid " + type + ": "
+                            + (sentence < 0 ? why : why.substring(0, sentence + 1)));
                 }
             }
         };
