@@ -85,7 +85,7 @@ public final class TokenSigner {
         }
         String text;
         try {
-            // JSON is UTF-8 (RFC 8259); a lenient decode would sign U+FFFD in place of the bytes sent.
+            // JSON is UTF-8 (RFC 8259): a lenient decode would check U+FFFD, not the bytes the token carries.
             text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(json)).toString().strip();
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new InvalidClaimsException("claims are not valid UTF-8");
