@@ -11,6 +11,7 @@
 # all fixture files and expected.json change together. Only the files listed
 # below are (over)written; nothing else in this directory is touched.
 # These are throwaway TEST keys only.
+# bad-input/ holds files cut from these by generate-bad-input.sh: rerun it afterwards.
 set -euo pipefail
 
 DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

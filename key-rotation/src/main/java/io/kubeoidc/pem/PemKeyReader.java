@@ -55,9 +55,23 @@ public final class PemKeyReader {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new KeyFileException(file + ": cannot read: " + e.getMessage(), e);
+            throw new KeyFileException(file + ": cannot read: " + reason(e), e);
         }
         return read(file.toString(), bytes);
+    }
+
+    /** What went wrong, without repeating the path (NoSuchFileException's message is only the path). */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage();
     }
 
     public static PemReadResult read(String source, byte[] pem) {
@@ -124,6 +138,10 @@ public final class PemKeyReader {
             }
             if (e0 instanceof ASN1Sequence && e1 instanceof ASN1OctetString && seq.size() == 2) {
                 throw new Skip("encrypted PKCS#8 key; decrypt it first (openssl pkey -in FILE -out PLAIN)");
+            }
+            if (e0 instanceof ASN1Integer && seq.size() == 6 && allIntegers(seq)) {
+                // version, p, q, g, y, x: what "openssl dsa" writes as DSA PRIVATE KEY
+                throw new Skip("DSA key (OpenSSL's traditional format); " + ONLY_RSA_AND_ECDSA);
             }
             if (e0 instanceof ASN1Integer && e1 instanceof ASN1Integer && seq.size() == 2) {
                 throw new Skip("PKCS#1 RSA PUBLIC KEY, which kube-apiserver does not read; convert it"
@@ -252,12 +270,22 @@ public final class PemKeyReader {
         return name == null ? oid.getId() : name + " (" + oid.getId() + ")";
     }
 
+    private static final String ONLY_RSA_AND_ECDSA = "kube-apiserver signs and verifies only RSA and ECDSA (P-256, P-384, P-521)";
+
     private static String unsupportedAlgorithm(ASN1ObjectIdentifier oid) {
         if (EdECObjectIdentifiers.id_Ed25519.equals(oid)) {
-            return "Ed25519 key; kube-apiserver signs and verifies only RSA and ECDSA (P-256, P-384, P-521)";
+            return "Ed25519 key; " + ONLY_RSA_AND_ECDSA;
         }
         if (EdECObjectIdentifiers.id_Ed448.equals(oid)) {
-            return "Ed448 key; kube-apiserver signs and verifies only RSA and ECDSA (P-256, P-384, P-521)";
+            return "Ed448 key; " + ONLY_RSA_AND_ECDSA;
+        }
+        if (X9ObjectIdentifiers.id_dsa.equals(oid)) {
+            return "DSA key; " + ONLY_RSA_AND_ECDSA;
+        }
+        if (PKCSObjectIdentifiers.id_RSASSA_PSS.equals(oid)) {
+            // Go's x509 parses RSA keys only under the rsaEncryption OID.
+            return "RSASSA-PSS key (OID " + oid.getId() + "); kube-apiserver reads RSA keys only with the rsaEncryption"
+                    + " OID, as openssl genrsa writes them";
         }
         return "unsupported key algorithm " + oid.getId() + "; kube-apiserver accepts RSA and ECDSA";
     }

@@ -73,6 +73,11 @@ public final class KeyEncryptionKey {
                 return new KeyEncryptionKey(content);
             }
             String text = new String(content, StandardCharsets.US_ASCII).strip();
+            if (text.startsWith("-----BEGIN ")) {
+                String label = text.substring(11, Math.max(11, text.indexOf("-----", 11)));
+                throw new InvalidKeyEncryptionKeyException(file + " is a PEM file (" + label + "), not a key-encryption"
+                        + " key. " + HOW_TO_CREATE);
+            }
             byte[] decoded;
             try {
                 decoded = Base64.getDecoder().decode(text);

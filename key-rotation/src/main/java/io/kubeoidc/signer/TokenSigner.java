@@ -83,7 +83,13 @@ public final class TokenSigner {
         } catch (IllegalArgumentException e) {
             throw new InvalidClaimsException("claims are not valid base64url: " + e.getMessage());
         }
-        String text = new String(json, StandardCharsets.UTF_8).strip();
+        String text;
+        try {
+            // JSON is UTF-8 (RFC 8259): a lenient decode would check U+FFFD, not the bytes the token carries.
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(json)).toString().strip();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new InvalidClaimsException("claims are not valid UTF-8");
+        }
         if (!text.startsWith("{") || !text.endsWith("}")) {
             throw new InvalidClaimsException("claims do not decode to a JSON object");
         }

@@ -62,7 +62,7 @@ public final class PublicKeysFile implements KeySetSource {
         try {
             modified = Files.getLastModifiedTime(file).toInstant();
         } catch (IOException e) {
-            throw new KeyFileException(file + ": cannot read: " + e.getMessage(), e);
+            throw new KeyFileException(file + ": cannot read: " + PemKeyReader.reason(e), e);
         }
         Set<String> seen = new LinkedHashSet<>();
         List<ManagedKey> keys = new ArrayList<>();

@@ -81,6 +81,9 @@ class PemKeyReaderTest {
             "rsa2048.encrypted-legacy.pem | encrypted key; decrypt it first",
             "rsa2048.pkcs1-public.pem     | PKCS#1 RSA PUBLIC KEY, which kube-apiserver does not read",
             "garbage.pem                  | not a DER key structure (garbage or truncated data)",
+            "bad-input/dsa2048.pkcs8.pem       | DSA key; kube-apiserver signs and verifies only RSA and ECDSA",
+            "bad-input/dsa2048.traditional.pem | DSA key (OpenSSL's traditional format); kube-apiserver signs",
+            "bad-input/rsa-pss2048.pkcs8.pem   | RSASSA-PSS key (OID 1.2.840.113549.1.1.10); kube-apiserver reads RSA keys only",
     })
     void eachSkipReasonIsReportedAndAFileWithoutKeysIsAnError(String file, String reason) {
         PemReadResult r = read(file);
@@ -89,6 +92,12 @@ class PemKeyReaderTest {
         assertThatThrownBy(r::requireKeys).isInstanceOf(KeyFileException.class)
                 .hasMessageStartingWith(Vectors.path("pem/" + file) + ": no usable key: block 1 (")
                 .hasMessageContaining(reason);
+    }
+
+    @Test
+    void aMissingFileIsSaidToBeMissing() {
+        java.nio.file.Path missing = Vectors.path("pem").resolve("no-such.pem");
+        assertThatThrownBy(() -> PemKeyReader.readFile(missing)).hasMessage(missing + ": cannot read: no such file");
     }
 
     @Test

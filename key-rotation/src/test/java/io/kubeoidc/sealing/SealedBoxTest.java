@@ -95,6 +95,10 @@ class SealedBoxTest {
         assertThatThrownBy(() -> KeyEncryptionKey.readFile(shortKey)).hasMessageContaining("decodes to 16 bytes; AES-256 needs 32");
         Path garbage = write("garbage", "not base64 at all!!".getBytes(StandardCharsets.US_ASCII), "rw-------");
         assertThatThrownBy(() -> KeyEncryptionKey.readFile(garbage)).hasMessageContaining("neither 32 raw bytes nor base64");
+        Path cert = write("cert.pem", java.nio.file.Files.readAllBytes(io.kubeoidc.Vectors.path("pem/rsa2048.cert.pem")),
+                "rw-------");
+        assertThatThrownBy(() -> KeyEncryptionKey.readFile(cert))
+                .hasMessageStartingWith(cert + " is a PEM file (CERTIFICATE), not a key-encryption key.");
         Path open = write("open", random(32), "rw-r--r--");
         assertThatThrownBy(() -> KeyEncryptionKey.readFile(open)).hasMessageContaining("readable by every user")
                 .hasMessageContaining("chmod 600");

@@ -66,6 +66,7 @@ class TokenSignerTest {
             "bnVsbA             | do not decode to a JSON object",
             "eyJhIjox           | do not decode to a JSON object",
             "aGVsbG8gd29ybGQ    | do not decode to a JSON object",
+            "eyJhIjoi__59       | not valid UTF-8",
     })
     void badClaimsAreRefusedWithoutSigning(String claims, String reason) {
         TokenSigner signer = new TokenSigner(upstreamRsa());

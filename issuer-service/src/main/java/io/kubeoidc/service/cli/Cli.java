@@ -1,6 +1,7 @@
 package io.kubeoidc.service.cli;
 
 import io.kubeoidc.pem.KeyFileException;
+import io.kubeoidc.sealing.InvalidKeyEncryptionKeyException;
 import io.kubeoidc.store.KeyStoreException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -21,7 +22,7 @@ public final class Cli {
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof KeyFileException || e instanceof KeyStoreException || e instanceof IllegalStateException
-                    || e instanceof IllegalArgumentException) {
+                    || e instanceof IllegalArgumentException || e instanceof InvalidKeyEncryptionKeyException) {
                 cmd.getErr().println("error: " + e.getMessage());
                 cmd.getErr().println("nothing was changed");
                 return 1;

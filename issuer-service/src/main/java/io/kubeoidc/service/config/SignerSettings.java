@@ -19,6 +19,17 @@ public record SignerSettings(Path socket, Set<PosixFilePermission> mode, String 
     /** kube-apiserver refuses a signer whose max_token_expiration_seconds is under this (MinTokenAgeSec). */
     public static final long MIN_TOKEN_EXPIRATION_SECONDS = 600;
 
+    /** sun_path holds 108 bytes with the closing NUL: a longer path can be neither bound nor connected to. */
+    static final int MAX_SOCKET_PATH_BYTES = 107;
+
+    /**
+     * Where the signer binds the socket before moving it into place: in a private directory beside it
+     * named ".signer-" and six random hex digits.
+     */
+    public static Path bindPath(Path socket, String random) {
+        return socket.resolveSibling(".signer-" + random).resolve("s");
+    }
+
     static SignerSettings from(IssuerProperties.Signer p, RotationPolicy policy) {
         if (p.socket() == null || p.socket().isBlank()) {
             return null;
@@ -47,9 +58,30 @@ public record SignerSettings(Path socket, Set<PosixFilePermission> mode, String 
                     + " cache that often, and must know a key before it signs", "Lower the refresh hint or raise publish-ahead.",
                     null);
         }
-        return new SignerSettings(Path.of(socket).toAbsolutePath().normalize(), mode(p.socketMode()),
+        Path path = Path.of(socket).toAbsolutePath().normalize();
+        checkLength(path);
+        return new SignerSettings(path, mode(p.socketMode()),
                 p.socketGroup() == null || p.socketGroup().isBlank() ? null : p.socketGroup().strip(),
                 hint.toSeconds(), maxLifetime);
+    }
+
+    private static void checkLength(Path socket) {
+        int length = bytes(socket);
+        if (length > MAX_SOCKET_PATH_BYTES) {
+            throw new InvalidConfigurationException("issuer.signer.socket " + socket + " is " + length + " bytes long;"
+                    + " a Unix socket path holds at most " + MAX_SOCKET_PATH_BYTES + ", so kube-apiserver could not"
+                    + " connect to it", "Use a shorter path such as /var/run/kube-oidc-issuer/signer.sock.", null);
+        }
+        Path bind = bindPath(socket, "XXXXXX");
+        if (bytes(bind) > MAX_SOCKET_PATH_BYTES) {
+            throw new InvalidConfigurationException("issuer.signer.socket " + socket + ": the signer binds it first as "
+                    + bind + ", " + bytes(bind) + " bytes long, and a Unix socket path holds at most "
+                    + MAX_SOCKET_PATH_BYTES, "Use a shorter directory, or a longer file name in it.", null);
+        }
+    }
+
+    private static int bytes(Path p) {
+        return p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     static Set<PosixFilePermission> mode(String text) {

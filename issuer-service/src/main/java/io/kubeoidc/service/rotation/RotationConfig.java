@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -23,11 +25,22 @@ class RotationConfig {
     RotationService rotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
                                     List<PublicationTarget> targets, Clock clock, SecureRandom random,
                                     MeterRegistry registry) {
-        try {
-            store.recordPolicy(settings.policy());
-        } catch (KeyStoreException e) {
-            log.warn("Cannot record the rotation policy (the CLI's status and rotate read it): {}", e.getMessage());
-        }
         return new RotationService(keys, store, leadership, settings, targets, clock, random, registry);
+    }
+
+    /**
+     * The CLI's status and rotate read the policy the service last ran with: recorded once the service is up,
+     * so a start that fails (a port in use, a bad socket path) leaves the store as it was.
+     */
+    @Bean
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${issuer.publisher.keys-file:}'.trim() == ''")
+    ApplicationListener<ApplicationReadyEvent> policyRecorder(KeyStore store, IssuerSettings settings) {
+        return ready -> {
+            try {
+                store.recordPolicy(settings.policy());
+            } catch (KeyStoreException e) {
+                log.warn("Cannot record the rotation policy (the CLI's status and rotate read it): {}", e.getMessage());
+            }
+        };
     }
 }

@@ -68,11 +68,11 @@ public class SignerServer implements SmartLifecycle {
     @Override
     public void start() {
         Path socket = settings.socket();
+        Path privateDir = null;
         try {
-            Files.createDirectories(socket.getParent());
+            createParent(socket);
             removeStale(socket);
-            Path privateDir = Files.createTempDirectory(socket.getParent(), ".signer-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            privateDir = createPrivateDir(socket);
             Path bound = privateDir.resolve("s");
             boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -88,8 +88,8 @@ public class SignerServer implements SmartLifecycle {
                     .channelType(NioServerDomainSocketChannel.class)
                     .bossEventLoopGroup(boss).workerEventLoopGroup(workers).executor(signing)
                     .maxInboundMessageSize(256 * 1024)
-                    .addService(new V1SignerService(core, "v1"))
-                    .addService(new V1SignerService(core, "v1alpha1").bindAs("v1alpha1.ExternalJWTSigner"))
+                    .addService(new V1SignerService(core, "v1").definition())
+                    .addService(new V1SignerService(core, "v1alpha1").definition())
                     .build().start();
             Files.setPosixFilePermissions(bound, settings.mode());
             if (settings.group() != null) {
@@ -104,12 +104,52 @@ public class SignerServer implements SmartLifecycle {
                     settings.group() == null ? "" : ", group " + settings.group());
         } catch (java.nio.file.attribute.UserPrincipalNotFoundException e) {
             stop();
+            discard(privateDir);
             throw new InvalidConfigurationException("issuer.signer.socket-group '" + settings.group()
                     + "' does not exist", "Create the group or fix the name.", e);
         } catch (IOException e) {
             stop();
+            discard(privateDir);
             throw new InvalidConfigurationException("cannot listen on issuer.signer.socket " + socket + ": "
                     + e.getMessage(), "Check that the directory is writable by this user.", e);
+        }
+    }
+
+    private static void createParent(Path socket) throws IOException {
+        try {
+            Files.createDirectories(socket.getParent());
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new InvalidConfigurationException("cannot create the directory of issuer.signer.socket " + socket + ": "
+                    + e.getFile() + " exists and is not a directory", "Choose a socket path in a directory.", e);
+        }
+    }
+
+    /** The 0700 directory the socket is bound in, with the short name {@link SignerSettings#bindPath} allowed for. */
+    private static Path createPrivateDir(Path socket) throws IOException {
+        var random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; ; attempt++) {
+            Path dir = SignerSettings.bindPath(socket, String.format("%06x", random.nextInt(1 << 24))).getParent();
+            try {
+                return Files.createDirectory(dir,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                if (attempt == 20) {
+                    throw taken;
+                }
+            }
+        }
+    }
+
+    /** A failed start leaves no private directory behind. */
+    private static void discard(Path privateDir) {
+        if (privateDir == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(privateDir.resolve("s"));
+            Files.deleteIfExists(privateDir);
+        } catch (IOException e) {
+            log.warn("Cannot remove {}: {}", privateDir, e.getMessage());
         }
     }
 

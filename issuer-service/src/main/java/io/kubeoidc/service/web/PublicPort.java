@@ -1,5 +1,6 @@
 package io.kubeoidc.service.web;
 
+import io.kubeoidc.service.config.InvalidConfigurationException;
 import java.util.Map;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
@@ -20,7 +21,12 @@ public class PublicPort implements EnvironmentPostProcessor, Ordered {
         if (env.containsProperty(PROPERTY)) {
             return;
         }
-        String port = env.getProperty("server.port", "8080");
+        String port = env.getProperty("server.port", "8080").strip();
+        if (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) > 65535) {
+            // Checked here: later it would be a bare NumberFormatException, or a bind error after keys were written.
+            throw new InvalidConfigurationException("server.port '" + port + "' is not a port number (0 to 65535)",
+                    "Set server.port (SERVER_PORT) to the public port of the documents, 8080 by default.", null);
+        }
         env.getPropertySources().addFirst(new MapPropertySource("issuer-public-port",
                 Map.of(PROPERTY, port, "server.port", "-1")));
     }

@@ -2,150 +2,394 @@ package io.kubeoidc.service.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.util.JSONObjectUtils;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Bad input gets a specific message, a non-zero exit, and changes nothing. */
+/**
+ * Bad input to the CLI and to the service's configuration: a specific message, a non-zero exit, and nothing
+ * written. Every case runs in a working directory that already holds a key store (kubeadm's sa.key, imported
+ * with the CLI) and a few files the cases point at; the whole directory is compared byte for byte afterwards.
+ */
 class BadInputIT {
+    @TempDir
+    static Path template;
+
     @TempDir
     Path work;
 
-    private static Map<String, byte[]> snapshot(Path dir) throws Exception {
-        Map<String, byte[]> files = new HashMap<>();
-        if (Files.isDirectory(dir)) {
-            try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : s.toList()) {
-                    files.put(p.getFileName().toString(), Files.readAllBytes(p));
-                }
+    private FileSnapshot before;
+
+    /** kid of kubeadm-sa.key, as openssl computed it (pem/expected.json). */
+    private static String kubeadmKid;
+
+    @BeforeAll
+    static void importOnce() throws Exception {
+        var imported = JarProcess.run(template, "keys", "import", "--keys-dir", "data/keys",
+                TestData.pem("kubeadm-sa.key").toString());
+        assertThat(imported.exitCode()).as(imported.output()).isZero();
+        Map<String, Object> expected = JSONObjectUtils.parse(TestData.read(TestData.pem("expected.json")));
+        kubeadmKid = (String) JSONObjectUtils.getJSONObject(expected, "kubeadm-sa.key").get("kid");
+    }
+
+    /**
+     * The store, a key-encryption key, a world-readable one, a certificate (0600), a plain file and the socket's
+     * directory; then the snapshot.
+     */
+    @BeforeEach
+    void prepareWorkingDirectory() throws Exception {
+        try (Stream<Path> files = Files.walk(template.resolve("data"))) {
+            for (Path p : files.toList()) {
+                Files.copy(p, work.resolve(template.relativize(p).toString()), StandardCopyOption.COPY_ATTRIBUTES);
             }
         }
-        return files;
+        byte[] kek = new byte[32];
+        new SecureRandom().nextBytes(kek);
+        write("kek", kek, "rw-------");
+        write("kek-readable", kek, "rw-r--r--");
+        write("cert.pem", Files.readAllBytes(TestData.pem("rsa2048.cert.pem")), "rw-------");
+        write("not-a-directory", "a plain file\n".getBytes(), "rw-r--r--");
+        Files.createDirectory(work.resolve("run")); // where the signer's socket goes
+        before = FileSnapshot.of(work);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "garbage.pem                 | no usable key: block 1 (PUBLIC KEY): not a DER key structure",
-            "not-pem.txt                 | no usable key: it contains no PEM block",
-            "rsa1024.pkcs1.pem           | RSA key of 1024 bits is below the 2048-bit minimum",
-            "ed25519.pkcs8.pem           | Ed25519 key",
-            "rsa2048.encrypted-pkcs8.pem | encrypted key; decrypt it first",
-            "mixed.pem                   | block 1 (PUBLIC KEY): not a DER key structure",
-    })
-    void badKeyFilesAreRefusedAndTheStoreIsUntouched(String file, String message) throws Exception {
-        var first = JarProcess.run(work, "keys", "import", "--keys-dir", "keys", TestData.pem("kubeadm-sa.key").toString());
-        assertThat(first.exitCode()).as(first.output()).isZero();
-        var before = snapshot(work.resolve("keys"));
+    private void write(String name, byte[] content, String mode) throws Exception {
+        Path f = work.resolve(name);
+        Files.write(f, content);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(mode));
+    }
 
-        var r = JarProcess.run(work, "keys", "import", "--verify-only", "--keys-dir", "keys",
+    /** Replaces {work}, {pem}, {kid} and {port:NAME} (a free port, or for "busy" one held open) in a case. */
+    private String fill(String text, Map<String, Integer> ports) {
+        String s = text.replace("{work}", work.toString())
+                .replace("{pem}", TestData.dir().resolve("pem").toAbsolutePath().normalize().toString())
+                .replace("{kid}", kubeadmKid);
+        for (var p : ports.entrySet()) {
+            s = s.replace("{port:" + p.getKey() + "}", Integer.toString(p.getValue()));
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------------------------------------ key files
+
+    private static final String ONLY_RSA_AND_ECDSA = "kube-apiserver signs and verifies only RSA and ECDSA (P-256, P-384, P-521)";
+    private static final String ED25519 = "Ed25519 key; " + ONLY_RSA_AND_ECDSA;
+    private static final String NOT_DER = "not a DER key structure (garbage or truncated data)";
+    private static final String ENCRYPTED = "encrypted key; decrypt it first (openssl pkey -in FILE -out PLAIN)";
+    private static final String ALLOW_SKIPPED = " (fix the file, or pass --allow-skipped to import the other blocks anyway)";
+
+    /** A file whose only block yields no key. */
+    private static Arguments noKey(String file, String block, String reason) {
+        return Arguments.of(file, "no usable key: block 1 (" + block + "): " + reason);
+    }
+
+    static List<Arguments> keyFiles() {
+        return List.of(
+                Arguments.of("not-pem.txt", "no usable key: it contains no PEM block"),
+                Arguments.of("bad-input/empty.pem", "no usable key: it contains no PEM block"),
+                Arguments.of("bad-input/rsa2048.pkcs8.der", "no usable key: it contains no PEM block"),
+                noKey("garbage.pem", "PUBLIC KEY", NOT_DER),
+                noKey("bad-input/truncated-der.pem", "PRIVATE KEY", NOT_DER),
+                noKey("bad-input/truncated-base64.pem", "PRIVATE KEY", "body is not valid base64"),
+                noKey("bad-input/no-end-line.pem", "PRIVATE KEY", "no matching '-----END PRIVATE KEY-----' line"),
+                noKey("bad-input/mismatched-end-label.pem", "PRIVATE KEY", "no matching '-----END PRIVATE KEY-----' line"),
+                noKey("rsa1024.pkcs1.pem", "RSA PRIVATE KEY", "RSA key of 1024 bits is below the 2048-bit minimum"),
+                noKey("ed25519.pkcs8.pem", "PRIVATE KEY", ED25519),
+                noKey("ed25519.spki.pem", "PUBLIC KEY", ED25519),
+                noKey("bad-input/ed25519.crlf-trailing.pem", "PUBLIC KEY", ED25519),
+                noKey("bad-input/ed25519.cert.pem", "CERTIFICATE", ED25519),
+                noKey("bad-input/dsa2048.pkcs8.pem", "PRIVATE KEY", "DSA key; " + ONLY_RSA_AND_ECDSA),
+                noKey("bad-input/dsa2048.traditional.pem", "DSA PRIVATE KEY",
+                        "DSA key (OpenSSL's traditional format); " + ONLY_RSA_AND_ECDSA),
+                noKey("bad-input/rsa-pss2048.pkcs8.pem", "PRIVATE KEY", "RSASSA-PSS key (OID 1.2.840.113549.1.1.10);"
+                        + " kube-apiserver reads RSA keys only with the rsaEncryption OID, as openssl genrsa writes them"),
+                noKey("ec-secp256k1.sec1.pem", "EC PRIVATE KEY",
+                        "unsupported curve secp256k1 (1.3.132.0.10); kube-apiserver accepts P-256, P-384 and P-521"),
+                noKey("bad-input/ec-parameters-only.pem", "EC PARAMETERS",
+                        "EC PARAMETERS (prime256v1 (1.2.840.10045.3.1.7)), not a key"),
+                noKey("rsa2048.encrypted-pkcs8.pem", "ENCRYPTED PRIVATE KEY", ENCRYPTED),
+                noKey("rsa2048.encrypted-legacy.pem", "RSA PRIVATE KEY", ENCRYPTED),
+                noKey("rsa2048.pkcs1-public.pem", "RSA PUBLIC KEY", "PKCS#1 RSA PUBLIC KEY, which kube-apiserver does not"
+                        + " read; convert it (openssl rsa -RSAPublicKey_in -in FILE -pubout)"),
+                noKey("bad-input/openssh-ecdsa-p256.key", "OPENSSH PRIVATE KEY",
+                        "OpenSSH key format; convert it (ssh-keygen -p -m PEM -f FILE)"),
+                // A usable key does not carry a broken block in with it.
+                Arguments.of("bad-input/key-then-truncated-block.pem", "block 2 (PRIVATE KEY): " + NOT_DER + ALLOW_SKIPPED),
+                Arguments.of("mixed.pem", "block 1 (PUBLIC KEY): " + NOT_DER + "; block 2 (PUBLIC KEY): " + ED25519
+                        + "; block 4 (RSA PRIVATE KEY): RSA key of 1024 bits is below the 2048-bit minimum;"
+                        + " block 7 (ENCRYPTED PRIVATE KEY): " + ENCRYPTED + ALLOW_SKIPPED));
+    }
+
+    /** Each file is imported --verify-only after kubeadm's sa.pub, into the store that already holds sa.key. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("keyFiles")
+    void keyFilesTheCliRefuses(String file, String message) throws Exception {
+        var r = JarProcess.run(work, "keys", "import", "--verify-only", "--keys-dir", "data/keys",
                 TestData.pem("kubeadm-sa.pub").toString(), TestData.pem(file).toString());
-        assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.output()).contains("error: " + TestData.pem(file)).contains(message).contains("nothing was changed");
-        assertThat(snapshot(work.resolve("keys"))).usingRecursiveComparison().isEqualTo(before);
+        assertThat(r.exitCode()).as(r.output()).isEqualTo(1);
+        assertThat(r.output()).contains("error: " + TestData.pem(file) + ": " + message + "\nnothing was changed\n");
+        before.assertUnchanged();
     }
 
-    @Test
-    void importingASigningKeyIntoAUsedStoreIsRefused() throws Exception {
-        assertThat(JarProcess.run(work, "keys", "import", "--keys-dir", "keys", TestData.pem("kubeadm-sa.key").toString())
-                .exitCode()).isZero();
-        var before = snapshot(work.resolve("keys"));
-        var r = JarProcess.run(work, "keys", "import", "--keys-dir", "keys", TestData.pem("ec-p256.sec1.pem").toString());
-        assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.output()).contains("already holds 1 key(s)").contains("--verify-only");
-        assertThat(snapshot(work.resolve("keys"))).usingRecursiveComparison().isEqualTo(before);
-    }
+    // ------------------------------------------------------------------------------------------------ the CLI
 
-    @Test
-    void aMissingFileIsNamed() throws Exception {
-        var r = JarProcess.run(work, "keys", "import", "--keys-dir", "keys", "does-not-exist.pem");
-        assertThat(r.exitCode()).isEqualTo(1);
-        assertThat(r.output()).contains("does-not-exist.pem: cannot read");
-        assertThat(work.resolve("keys")).doesNotExist();
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "--issuer.tokens.max-lifetime=5m   | with the external signer it must be at least 600 s",
-            "--issuer.key-files.directory=pki  | issuer.signer.socket and issuer.key-files.directory are both set",
-            "--issuer.signer.refresh-hint=2d   | must be at least issuer.signer.refresh-hint",
-    })
-    void badSignerConfigurationIsRefused(String arg, String message) throws Exception {
-        try (JarProcess p = JarProcess.start(work, "--server.port=" + TestData.freePort(),
-                "--management.server.port=" + TestData.freePort(), "--issuer.url=https://oidc.example.com",
-                "--issuer.signer.socket=" + work.resolve("s.sock"), "--issuer.rotation.retention=48h", arg)) {
-            assertThat(p.awaitExit()).isNotZero();
-            assertThat(p.output()).contains("APPLICATION FAILED TO START").contains(message);
+    /** @param output what the command prints, verbatim (its error and "nothing was changed" for exit 1) */
+    record CliCase(String name, List<String> args, int exit, String output) {
+        @Override
+        public String toString() {
+            return name;
         }
-        assertThat(work.resolve("s.sock")).doesNotExist();
     }
 
-    @Test
-    void unknownCommandIsAUsageError() throws Exception {
-        var r = JarProcess.run(work, "keys", "frobnicate");
-        assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.output()).contains("Unmatched argument").contains("frobnicate");
+    private static CliCase cli(String name, String error, String... args) {
+        return new CliCase(name, List.of(args), 1, "error: " + error + "\nnothing was changed\n");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "--issuer.url=http://oidc.example.com         | must use the https scheme, not 'http'",
-            "--issuer.url=https://oidc.example.com?x=1    | must not contain a query",
-            "--issuer.url=https://oidc.example.com#frag   | must not contain a fragment",
-            "--issuer.jwks-uri=http://oidc.example.com/k  | jwks_uri 'http://oidc.example.com/k' must use the https scheme",
-            "--issuer.rotation.algorithm=DSA-1024          | issuer.rotation.algorithm: unknown key algorithm 'DSA-1024'",
-            "--issuer.rotation.publish-ahead=10m           | issuer.rotation.publish-ahead (PT10M) must be at least issuer.http.max-age (PT1H)",
-            "--issuer.rotation.max-keys=500                | issuer.rotation.max-keys must be between 3 and 100",
-            "--issuer.rotation.retention=1h                | issuer.rotation.retention (PT1H) must be at least issuer.tokens.max-lifetime (PT24H)",
-            "--issuer.signer.socket=@issuer                | is an abstract socket, which has no file permissions",
-            "--issuer.signer.socket-mode=0666              | gives every local user access to the signer",
-            "--issuer.http.jwks-content-type=text/plain    | issuer.http.jwks-content-type must be one of",
-    })
-    void badConfigurationStopsTheServiceBeforeAnythingIsWritten(String arg, String message) throws Exception {
-        var args = new java.util.ArrayList<>(java.util.List.of("--server.port=" + TestData.freePort(),
-                "--management.server.port=" + TestData.freePort(), arg));
-        if (arg.startsWith("--issuer.signer.socket-mode")) {
-            args.add("--issuer.signer.socket=" + work.resolve("s.sock"));
-        }
-        if (!arg.startsWith("--issuer.url=")) {
-            args.add("--issuer.url=https://oidc.example.com");
-        }
-        try (JarProcess p = JarProcess.start(work, args.toArray(String[]::new))) {
-            assertThat(p.awaitExit()).isNotZero();
-            assertThat(p.output()).contains("APPLICATION FAILED TO START").contains(message);
-        }
-        assertThat(work.resolve("data")).doesNotExist();
+    static List<CliCase> cliCases() {
+        String how = "(use 90s, 48h, 7d or PT48H)";
+        return List.of(
+                cli("a signing key into a store that has one", "the store already holds 1 key(s), active kid {kid};"
+                        + " import a signing key only into an empty store, or use --verify-only to publish the imported"
+                        + " keys without changing the signing key", "keys", "import", "--keys-dir", "data/keys",
+                        "{pem}/ec-p256.sec1.pem"),
+                cli("a key file that does not exist", "does-not-exist.pem: cannot read: no such file",
+                        "keys", "import", "--verify-only", "--keys-dir", "data/keys", "does-not-exist.pem"),
+                cli("a directory as the key file", "data: cannot read: Is a directory",
+                        "keys", "import", "--verify-only", "--keys-dir", "data/keys", "data"),
+                cli("--remove-after abc", "--remove-after 'abc' is not a positive duration " + how,
+                        "keys", "import", "--verify-only", "--keys-dir", "data/keys", "--remove-after", "abc", "{pem}/kubeadm-sa.pub"),
+                cli("--remove-after negative", "--remove-after '-5h' is not a positive duration " + how,
+                        "keys", "import", "--verify-only", "--keys-dir", "data/keys", "--remove-after=-5h", "{pem}/kubeadm-sa.pub"),
+                cli("--remove-after zero", "--remove-after '0s' is not a positive duration " + how,
+                        "keys", "import", "--verify-only", "--keys-dir", "data/keys", "--remove-after", "0s", "{pem}/kubeadm-sa.pub"),
+                cli("--keys-dir is a file", "key store {work}/not-a-directory: cannot read keyset.json:"
+                        + " {work}/not-a-directory/keyset.json: Not a directory",
+                        "keys", "import", "--verify-only", "--keys-dir", "not-a-directory", "{pem}/kubeadm-sa.pub"),
+                cli("a certificate as the key-encryption key", "cert.pem is a PEM file (CERTIFICATE), not a key-encryption"
+                        + " key. Create one with: (umask 077; openssl rand -base64 32 > FILE), and give every replica the same file",
+                        "keys", "import", "--verify-only", "--etcd-endpoints", "https://127.0.0.1:2379",
+                        "--encryption-key-file", "cert.pem", "{pem}/kubeadm-sa.pub"),
+                cli("a key-encryption key every user can read", "kek-readable is readable by every user (mode rw-r--r--);"
+                        + " chmod 600 it, or mount the Secret with defaultMode 0400",
+                        "keys", "import", "--verify-only", "--etcd-endpoints", "https://127.0.0.1:2379",
+                        "--encryption-key-file", "kek-readable", "{pem}/kubeadm-sa.pub"),
+                cli("remove an unknown kid", "unknown kid no-such-kid; `keys status` lists the kids in the store",
+                        "keys", "remove", "--keys-dir", "data/keys", "no-such-kid"),
+                cli("revoke an unknown kid", "unknown kid no-such-kid; `keys status` lists the kids in the store",
+                        "keys", "rotate", "--keys-dir", "data/keys", "--emergency", "--revoke", "no-such-kid", "--yes"),
+                cli("--emergency without --revoke", "--emergency needs --revoke KID (the leaked key)",
+                        "keys", "rotate", "--keys-dir", "data/keys", "--emergency"),
+                cli("--revoke without --emergency", "--revoke and --yes belong to --emergency",
+                        "keys", "rotate", "--keys-dir", "data/keys", "--revoke", "{kid}"),
+                new CliCase("--emergency without --yes", List.of("keys", "rotate", "--keys-dir", "data/keys", "--emergency",
+                        "--revoke", "{kid}"), 1, "Nothing was changed. Re-run with --yes to proceed.\n"),
+                cli("a static pod for an http issuer", "issuer URL 'http://oidc.example.com' must use the https scheme,"
+                        + " not 'http'; kube-apiserver and Entra ID reject anything else (issuer.allow-insecure-http=true"
+                        + " permits http for local development only)",
+                        "render", "static-pod", "--issuer", "http://oidc.example.com"),
+                new CliCase("an unknown command", List.of("keys", "frobnicate"), 2,
+                        "Unmatched argument at index 1: 'frobnicate'\n"));
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "--issuer.keys.store=zookeeper                                   | issuer.keys.store must be one of [directory, etcd] (got 'zookeeper')",
-            "--issuer.keys.store=etcd                                        | issuer.keys.store=etcd needs issuer.keys.etcd.endpoints",
-            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 | needs issuer.keys.encryption-key-file",
-            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=etcd-1:2379 --issuer.keys.encryption-key-file=KEK | etcd endpoint 'etcd-1:2379' must look like https://10.0.0.1:2379",
-            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 --issuer.keys.encryption-key-file=missing.kek | missing.kek does not exist",
-            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 --issuer.keys.encryption-key-file=KEK --issuer.keys.etcd.lease-ttl=1s | issuer.keys.etcd.lease-ttl is PT1S",
-            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 --issuer.keys.encryption-key-file=KEK --issuer.keys.etcd.cert-file=c.pem | certificate and its key go together",
-            "--issuer.keys.store=etcd --issuer.keys.etcd.endpoints=https://10.0.0.1:2379 --issuer.keys.encryption-key-file=KEK --issuer.publisher.keys-file=sa.pub | cannot be combined with issuer.keys.store=etcd",
-    })
-    void badHighAvailabilityConfigurationIsRefused(String args, String message) throws Exception {
-        Path kek = work.resolve("kek");
-        Files.write(kek, new byte[32]);
-        Files.setPosixFilePermissions(kek, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        var all = new java.util.ArrayList<>(java.util.List.of("--server.port=" + TestData.freePort(),
-                "--management.server.port=" + TestData.freePort(), "--issuer.url=https://oidc.example.com"));
-        for (String a : args.split(" ")) {
-            all.add(a.replace("=KEK", "=" + kek));
+    @MethodSource("cliCases")
+    void commandsTheCliRefuses(CliCase c) throws Exception {
+        var r = JarProcess.run(work, c.args().stream().map(a -> fill(a, Map.of())).toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.output()).isEqualTo(c.exit());
+        assertThat(r.output()).contains(fill(c.output(), Map.of()));
+        before.assertUnchanged();
+    }
+
+    // ------------------------------------------------------------------------------------------------ the service
+
+    /**
+     * @param description Boot's "APPLICATION FAILED TO START" description, verbatim
+     * @param args        besides free ports and https://oidc.example.com as the issuer, unless a case sets them
+     */
+    record ServiceCase(String name, String description, List<String> args) {
+        @Override
+        public String toString() {
+            return name;
         }
-        try (JarProcess p = JarProcess.start(work, all.toArray(String[]::new))) {
-            assertThat(p.awaitExit()).isNotZero();
-            assertThat(p.output()).contains("APPLICATION FAILED TO START").contains(message);
+    }
+
+    private static ServiceCase service(String name, String description, String... args) {
+        return new ServiceCase(name, description, List.of(args));
+    }
+
+    private static final String SIGNER = "--issuer.signer.socket={work}/run/signer.sock";
+    private static final String ETCD = "--issuer.keys.store=etcd";
+    private static final String ENDPOINT = "--issuer.keys.etcd.endpoints=https://10.0.0.1:2379";
+    private static final String KEK = "--issuer.keys.encryption-key-file={work}/kek";
+    private static final String DEV_HINT = " (issuer.allow-insecure-http=true permits http for local development only)";
+
+    static List<ServiceCase> serviceCases() {
+        return List.of(
+                // issuer.url and issuer.jwks-uri
+                service("issuer without a scheme", "issuer URL 'oidc.example.com' has no scheme; it must start with https://",
+                        "--issuer.url=oidc.example.com"),
+                service("relative issuer", "issuer URL '/cluster-a' has no scheme; it must start with https://",
+                        "--issuer.url=/cluster-a"),
+                service("issuer https:// without a host", "issuer URL 'https://' is not a valid URL: Expected authority at index 8",
+                        "--issuer.url=https://"),
+                service("issuer with user info", "issuer URL 'https://u:p@oidc.example.com' must not contain user info ('user@')",
+                        "--issuer.url=https://u:p@oidc.example.com"),
+                service("issuer with a space inside", "issuer URL 'https://oidc.example.com/a b' is not a valid URL: Illegal"
+                        + " character in path at index 26", "--issuer.url=https://oidc.example.com/a b"),
+                service("issuer given twice", "issuer URL 'https://a.example.com,https://b.example.com' has an invalid host"
+                        + " 'a.example.com,https:' (a comma here often means the property was given twice and merged)",
+                        "--issuer.url=https://a.example.com", "--issuer.url=https://b.example.com"),
+                service("http issuer", "issuer URL 'http://oidc.example.com' must use the https scheme, not 'http';"
+                        + " kube-apiserver and Entra ID reject anything else" + DEV_HINT, "--issuer.url=http://oidc.example.com"),
+                service("ftp issuer", "issuer URL 'ftp://oidc.example.com' must use the https scheme, not 'ftp';"
+                        + " kube-apiserver and Entra ID reject anything else", "--issuer.url=ftp://oidc.example.com"),
+                service("issuer with a query", "issuer URL 'https://oidc.example.com?x=1' must not contain a query ('?...')",
+                        "--issuer.url=https://oidc.example.com?x=1"),
+                service("issuer with a fragment", "issuer URL 'https://oidc.example.com#frag' must not contain a fragment ('#...')",
+                        "--issuer.url=https://oidc.example.com#frag"),
+                service("http jwks_uri", "jwks_uri 'http://oidc.example.com/k' must use the https scheme, not 'http';"
+                        + " kube-apiserver and Entra ID reject anything else" + DEV_HINT, "--issuer.jwks-uri=http://oidc.example.com/k"),
+                service("relative jwks_uri", "jwks_uri '/openid/v1/jwks' has no scheme; it must start with https://",
+                        "--issuer.jwks-uri=/openid/v1/jwks"),
+                // durations and numbers
+                service("period that is not a duration", """
+                        Failed to bind properties under 'issuer.rotation.period' to java.time.Duration:
+
+                            Property: issuer.rotation.period
+                            Value: "abc"
+                            Origin: "issuer.rotation.period" from property source "commandLineArgs"
+                            Reason: failed to convert java.lang.String to \
+                        @org.springframework.boot.context.properties.bind.DefaultValue java.time.Duration \
+                        (caused by java.lang.IllegalArgumentException: 'abc' is not a valid duration)""",
+                        "--issuer.rotation.period=abc"),
+                service("negative period", "issuer.rotation.period must be positive (got PT-24H)", "--issuer.rotation.period=-1d"),
+                service("negative max-age", "issuer.http.max-age must not be negative (got PT-1S)", "--issuer.http.max-age=-1s"),
+                service("zero check interval", "issuer.rotation.check-interval must be positive (got PT0S)",
+                        "--issuer.rotation.check-interval=0s"),
+                service("publish-ahead under max-age", "issuer.rotation.publish-ahead (PT10M) must be at least"
+                        + " issuer.http.max-age (PT1H): relying parties may serve a cached JWKS that long, so a key published"
+                        + " for less would be unknown to them when it starts signing", "--issuer.rotation.publish-ahead=10m"),
+                service("retention under the token lifetime", "issuer.rotation.retention (PT1H) must be at least"
+                        + " issuer.tokens.max-lifetime (PT24H): a retired key must stay published until every token it signed"
+                        + " has expired", "--issuer.rotation.retention=1h"),
+                service("max-keys too many", "issuer.rotation.max-keys must be between 3 and 100 (got 500); Entra ID and AWS"
+                        + " read only the first 100 keys of a JWKS", "--issuer.rotation.max-keys=500"),
+                service("unknown algorithm", "issuer.rotation.algorithm: unknown key algorithm 'DSA-1024'; use one of RSA-2048,"
+                        + " RSA-3072, RSA-4096, EC-P256, EC-P384, EC-P521 (or RS256, ES256, ES384, ES512)",
+                        "--issuer.rotation.algorithm=DSA-1024"),
+                service("unknown JWKS content type", "issuer.http.jwks-content-type must be one of [application/jwk-set+json,"
+                        + " application/json] (got 'text/plain')", "--issuer.http.jwks-content-type=text/plain"),
+                // ports
+                service("server.port not a number", "server.port 'abc' is not a port number (0 to 65535)", "--server.port=abc"),
+                service("server.port out of range", "server.port '70000' is not a port number (0 to 65535)", "--server.port=70000"),
+                service("server.port in use", "server.port {port:busy} is already in use (Address already in use)",
+                        "--server.port={port:busy}"),
+                service("server.port equal to the management port", "server.port {port:shared} is already in use"
+                        + " (Address already in use)", "--server.port={port:shared}", "--management.server.port={port:shared}"),
+                // the signer: socket path, mode, group, and what it needs from the rest
+                service("socket path over 107 bytes", "issuer.signer.socket {work}/run/" + "s".repeat(110) + ".sock is "
+                        + "{socket-bytes} bytes long; a Unix socket path holds at most 107, so kube-apiserver could not"
+                        + " connect to it", "--issuer.signer.socket=run/" + "s".repeat(110) + ".sock"),
+                service("socket directory is a file", "cannot create the directory of issuer.signer.socket"
+                        + " {work}/not-a-directory/signer.sock: {work}/not-a-directory exists and is not a directory",
+                        "--issuer.signer.socket=not-a-directory/signer.sock"),
+                service("socket path is a regular file", "issuer.signer.socket {work}/not-a-directory exists and is not a socket",
+                        "--issuer.signer.socket=not-a-directory"),
+                service("abstract socket", "issuer.signer.socket '@issuer' is an abstract socket, which has no file"
+                        + " permissions: any local process could ask it to sign tokens", "--issuer.signer.socket=@issuer"),
+                service("socket mode 0777", "issuer.signer.socket-mode 0777 gives every local user access to the signer,"
+                        + " so any of them could mint service-account tokens", SIGNER, "--issuer.signer.socket-mode=0777"),
+                service("socket mode 0606", "issuer.signer.socket-mode 0606 gives every local user access to the signer,"
+                        + " so any of them could mint service-account tokens", SIGNER, "--issuer.signer.socket-mode=0606"),
+                service("socket mode not octal", "issuer.signer.socket-mode 'abc' is not an octal file mode",
+                        SIGNER, "--issuer.signer.socket-mode=abc"),
+                service("socket mode out of range", "issuer.signer.socket-mode '01777' is out of range",
+                        SIGNER, "--issuer.signer.socket-mode=01777"),
+                service("socket group that does not exist", "issuer.signer.socket-group 'no-such-group-x' does not exist",
+                        SIGNER, "--issuer.signer.socket-group=no-such-group-x"),
+                service("zero refresh hint", "issuer.signer.refresh-hint must be at least 1s (got PT0S)",
+                        SIGNER, "--issuer.signer.refresh-hint=0s"),
+                service("token lifetime under 600 s with the signer", "issuer.tokens.max-lifetime is PT5M; with the external"
+                        + " signer it must be at least 600 s, or kube-apiserver refuses to start",
+                        SIGNER, "--issuer.rotation.retention=48h", "--issuer.tokens.max-lifetime=5m"),
+                service("signer and key files together", "issuer.signer.socket and issuer.key-files.directory are both set;"
+                        + " kube-apiserver accepts either --service-account-signing-endpoint or the key-file flags, never both",
+                        SIGNER, "--issuer.key-files.directory=pki"),
+                service("publish-ahead under the refresh hint", "issuer.rotation.publish-ahead (PT24H) must be at least"
+                        + " issuer.signer.refresh-hint (PT48H): kube-apiserver refreshes its key cache that often, and must"
+                        + " know a key before it signs", SIGNER, "--issuer.signer.refresh-hint=2d"),
+                // stores, files and mirrors
+                service("key store directory is a file", "key store {work}/not-a-directory: cannot read keyset.json:"
+                        + " {work}/not-a-directory/keyset.json: Not a directory", "--issuer.keys.directory=not-a-directory"),
+                service("publisher keys file missing", "{work}/missing.pem: cannot read: no such file",
+                        "--issuer.publisher.keys-file=missing.pem"),
+                service("publisher keys file with an Ed25519 key", "{pem}/ed25519.spki.pem: block 1 (PUBLIC KEY): " + ED25519,
+                        "--issuer.publisher.keys-file={pem}/ed25519.spki.pem"),
+                service("mirror base URL not http", "issuer.mirror.filesystem.public-base-url 'ftp://x' is not an http(s) URL",
+                        "--issuer.mirror.filesystem.public-base-url=ftp://x"),
+                service("unknown key store", "issuer.keys.store must be one of [directory, etcd] (got 'zookeeper')",
+                        "--issuer.keys.store=zookeeper"),
+                service("etcd without endpoints", "issuer.keys.store=etcd needs issuer.keys.etcd.endpoints", ETCD),
+                service("etcd without a key-encryption key", "issuer.keys.store=etcd needs issuer.keys.encryption-key-file:"
+                        + " private keys are sealed with it before they reach etcd", ETCD, ENDPOINT),
+                service("etcd endpoint without a scheme", "issuer.keys.etcd: etcd endpoint 'etcd-1:2379' must look like"
+                        + " https://10.0.0.1:2379", ETCD, "--issuer.keys.etcd.endpoints=etcd-1:2379", KEK),
+                service("missing key-encryption key", "issuer.keys.encryption-key-file: {work}/missing.kek does not exist."
+                        + " Create one with: (umask 077; openssl rand -base64 32 > FILE), and give every replica the same file",
+                        ETCD, ENDPOINT, "--issuer.keys.encryption-key-file={work}/missing.kek"),
+                service("etcd lease under 2 s", "issuer.keys.etcd.lease-ttl is PT1S; it must be at least 2s and at least"
+                        + " twice issuer.keys.etcd.timeout (PT2S)", ETCD, ENDPOINT, KEK, "--issuer.keys.etcd.lease-ttl=1s"),
+                service("etcd client certificate without its key", "issuer.keys.etcd: the etcd client certificate and its"
+                        + " key go together; set both or neither", ETCD, ENDPOINT, KEK, "--issuer.keys.etcd.cert-file=c.pem"),
+                service("etcd with publisher mode", "issuer.publisher.keys-file (publisher mode) cannot be combined with"
+                        + " issuer.keys.store=etcd", ETCD, ENDPOINT, KEK, "--issuer.publisher.keys-file=sa.pub"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("serviceCases")
+    void configurationTheServiceRefuses(ServiceCase c) throws Exception {
+        try (ServerSocket busy = new ServerSocket(0)) {
+            Map<String, Integer> ports = Map.of("busy", busy.getLocalPort(), "shared", TestData.freePort());
+            List<String> args = new ArrayList<>();
+            if (c.args().stream().noneMatch(a -> a.startsWith("--server.port="))) {
+                args.add("--server.port=" + TestData.freePort());
+            }
+            if (c.args().stream().noneMatch(a -> a.startsWith("--management.server.port="))) {
+                args.add("--management.server.port=" + TestData.freePort());
+            }
+            if (c.args().stream().noneMatch(a -> a.startsWith("--issuer.url="))) {
+                args.add("--issuer.url=https://oidc.example.com");
+            }
+            c.args().forEach(a -> args.add(fill(a, ports)));
+            var r = JarProcess.run(work, args.toArray(String[]::new));
+            assertThat(r.exitCode()).as(r.output()).isNotZero();
+            String socketBytes = Integer.toString(work.resolve("run/" + "s".repeat(110) + ".sock").toString().length());
+            assertThat(description(r.output())).isEqualTo(fill(c.description(), ports).replace("{socket-bytes}", socketBytes));
         }
-        assertThat(work.resolve("data")).doesNotExist();
+        before.assertUnchanged();
+    }
+
+    /** The "Description:" part of Boot's "APPLICATION FAILED TO START" report. */
+    private static String description(String output) {
+        assertThat(output).contains("APPLICATION FAILED TO START");
+        int from = output.indexOf("\nDescription:\n");
+        int to = output.indexOf("\nAction:\n", from);
+        assertThat(from).as(output).isNotNegative();
+        assertThat(to).as(output).isPositive();
+        return output.substring(from + "\nDescription:\n".length(), to).strip();
     }
 }

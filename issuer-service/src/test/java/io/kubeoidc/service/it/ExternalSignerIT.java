@@ -197,7 +197,8 @@ class ExternalSignerIT {
         int mgmt = TestData.freePort();
         try (JarProcess service = startWithSigner(socket, port, mgmt); SignerClient client = new SignerClient(socket)) {
             assertThatThrownBy(() -> client.v1.sign(SignJWTRequest.newBuilder().setClaims("e30=").build()))
-                    .isInstanceOf(StatusRuntimeException.class).hasMessage("INVALID_ARGUMENT: invalid claims");
+                    .isInstanceOf(StatusRuntimeException.class)
+                    .hasMessage("INVALID_ARGUMENT: Sign rejected: claims are not unpadded base64url (character at index 3)");
             assertThatThrownBy(() -> client.v1.sign(SignJWTRequest.newBuilder().setClaims("A".repeat(300_000)).build()))
                     .isInstanceOf(StatusRuntimeException.class).hasMessageStartingWith("RESOURCE_EXHAUSTED");
             assertThat(client.v1.sign(SignJWTRequest.newBuilder().setClaims("e30").build()).getSignature()).isNotEmpty();
