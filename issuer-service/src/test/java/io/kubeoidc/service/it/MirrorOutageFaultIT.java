@@ -256,7 +256,7 @@ class MirrorOutageFaultIT {
                 assertThat(unconfirmed).as("tokens signed with a kid not publicly readable for publish-ahead").isZero();
                 assertThat(signErrors.get()).as("Sign must not fail because the mirror does").isZero();
                 assertThat(servingErrors.get()).as("the public port and health must answer throughout").isZero();
-                assertThat(rotations).as("rotations happened during the run\n" + log).isGreaterThanOrEqualTo(FaultRun.scaled(2, 20));
+                assertThat(rotations).as("rotations happened during the run\n" + log).isGreaterThanOrEqualTo(FaultRun.scaled(2, 10));
                 assertThat(faults.keySet()).as("every kind of fault was injected").containsAll(
                         FaultRun.full() ? List.of(Fault.values()) : List.of(Fault.NONE));
                 assertThat(scan.hits()).isEmpty();
