@@ -135,6 +135,7 @@ class CrashLoopFaultIT {
                     .anyMatch(e -> !List.of(START_UP, STORE_LOADED, READY).contains(e));
             assertThat(l.finalJwks).as(l.name + ": the JWKS of the final clean start").contains(l.finalActiveKid);
         }
+        assertThat(signer.signingFailure).as("the signing client").isNull();
         assertThat(signer.tokens.get()).as("tokens signed").isPositive();
         assertThat(keyFiles.removals).as("RETIRED keys removed after retention").isPositive();
         assertThat(scan.hits()).as("private key material outside the key store").isEmpty();
@@ -158,13 +159,15 @@ class CrashLoopFaultIT {
 
         final Map<String, Seen> seen = new HashMap<>();
         final Map<String, Set<KeyState>> statesSeen = new HashMap<>();
-        final Set<String> removed = new LinkedHashSet<>();
         final Set<String> bypassKids = new LinkedHashSet<>();
         final Set<String> activeKids = new LinkedHashSet<>();
         final Map<String, Integer> transitions = new TreeMap<>();
-        final Set<String> audited = new LinkedHashSet<>(); // "KID to=STATE"
+        final List<String> auditGaps = new ArrayList<>();
         final Map<String, Instant> removalAudits = new HashMap<>(); // kid → retired since, from its removal's audit line
         final Map<String, Map<KillMode, Integer>> killsAfter = new TreeMap<>();
+        // The audit line comes after its commit, and a key-file or mirror write follows within a millisecond: this
+        // histogram shows the step of the killed life even when such a write was its last event.
+        final Map<String, Map<KillMode, Integer>> killsAfterAudit = new TreeMap<>();
         final List<String> keysLost = new ArrayList<>();
         final List<String> invalidStores = new ArrayList<>();
         final List<String> unpublished = Collections.synchronizedList(new ArrayList<>());
@@ -190,6 +193,7 @@ class CrashLoopFaultIT {
         String finalActiveKid;
         List<String> finalJwks = List.of();
         private volatile boolean stopSigning;
+        volatile Exception signingFailure;
 
         Loop(String name, Path dir, boolean signer, Duration retention, Random random, SecretScan scan, List<String> args) {
             this.name = name;
@@ -249,6 +253,7 @@ class CrashLoopFaultIT {
             int mgmt = TestData.freePort();
             long start = System.nanoTime();
             JarProcess p = JarProcess.start(dir, JVM, args(port, mgmt));
+            String log;
             try {
                 switch (mode) {
                     case START_UP -> watch(p, start + millis(300 + random.nextInt(3700)), 0);
@@ -270,14 +275,14 @@ class CrashLoopFaultIT {
                 p.kill();
                 crashes++;
                 lifeNanos += System.nanoTime() - start;
-                String log = p.output();
+                log = p.output();
                 outputs.add(log);
-                killsAfter.computeIfAbsent(lastEvent(log), e -> new EnumMap<>(KillMode.class)).merge(mode, 1, Integer::sum);
-                countAudit(log);
+                tally(killsAfter, lastEvent(log), mode);
+                tally(killsAfterAudit, lastAudit(log), mode);
             } finally {
                 p.close();
             }
-            checkState("after kill " + index + " (" + mode + ")");
+            checkState("after kill " + index + " (" + mode + ")", log);
         }
 
         /** Until the deadline, or until this life has logged {@code events} events; true in the latter case. */
@@ -297,17 +302,17 @@ class CrashLoopFaultIT {
         void finalCleanStart() throws Exception {
             int port = TestData.freePort();
             int mgmt = TestData.freePort();
+            String log;
             try (JarProcess p = JarProcess.start(dir, JVM, args(port, mgmt)).awaitReady(mgmt)) {
                 Thread.sleep(1000); // a mirror pass and a few signatures
                 fetchDocuments(port);
                 finalActiveKid = RotationIT.activeKid(mgmt);
                 finalJwks = RotationIT.jwksKids(port);
                 p.stop();
-                String log = p.output();
+                log = p.output();
                 outputs.add(log);
-                countAudit(log);
             }
-            checkState("after the final clean stop");
+            checkState("after the final clean stop", log);
             leftoverTemp = tempFiles(keysDir);
         }
 
@@ -318,8 +323,12 @@ class CrashLoopFaultIT {
             }
         }
 
-        /** The checks from outside, with the library, while no process runs. */
-        void checkState(String when) {
+        /**
+         * The checks from outside, with the library, while no process runs. {@code log} is the life just ended:
+         * every state the store gained in it must have its audit line there (no later process logs it).
+         */
+        void checkState(String when, String log) {
+            Set<String> audited = countAudit(log);
             StoredKeys stored;
             try {
                 stored = new DirectoryKeyStore(keysDir).load();
@@ -343,7 +352,7 @@ class CrashLoopFaultIT {
                 Instant retired = last.state() == KeyState.RETIRED ? last.since() : removalAudits.get(e.getKey());
                 if (retired != null && !now.isBefore(retired.plus(retention))) {
                     removals++;
-                    removed.add(e.getKey());
+                    auditGap(audited, when, e.getKey(), "REMOVED", log);
                 } else {
                     keysLost.add(when + ": kid " + e.getKey() + " was " + last.state() + " since " + last.since()
                             + " and is gone");
@@ -366,7 +375,9 @@ class CrashLoopFaultIT {
                     scan.addKey(k.kid(), priv.privateKey());
                 }
                 seen.put(k.kid(), new Seen(k.state(), k.stateSince(), encoded));
-                statesSeen.computeIfAbsent(k.kid(), x -> EnumSet.noneOf(KeyState.class)).add(k.state());
+                if (statesSeen.computeIfAbsent(k.kid(), x -> EnumSet.noneOf(KeyState.class)).add(k.state())) {
+                    auditGap(audited, when, k.kid(), k.state().name(), log);
+                }
                 if (k.gateBypass() != null) {
                     bypassKids.add(k.kid());
                 }
@@ -436,7 +447,7 @@ class CrashLoopFaultIT {
                         Thread.sleep(20);
                     }
                 } catch (Exception e) {
-                    unpublished.add("the signing client failed: " + e);
+                    signingFailure = e;
                 }
             }, "crash-loop-signer");
             t.start();
@@ -468,7 +479,17 @@ class CrashLoopFaultIT {
             }
         }
 
-        void countAudit(String log) {
+        void auditGap(Set<String> audited, String when, String kid, String state, String log) {
+            if (!audited.contains(kid + " to=" + state)) {
+                String last = log.strip().substring(log.strip().lastIndexOf('\n') + 1);
+                auditGaps.add(when + ": kid " + kid + " " + state + "; the life's last log line: "
+                        + last.substring(0, Math.min(last.length(), 200)));
+            }
+        }
+
+        /** Counts the audit lines of one life; returns them as "KID to=STATE". */
+        Set<String> countAudit(String log) {
+            Set<String> audited = new LinkedHashSet<>();
             boolean started = false;
             for (String line : log.split("\n")) {
                 Matcher m = AUDIT.matcher(line);
@@ -485,6 +506,7 @@ class CrashLoopFaultIT {
                     }
                 }
             }
+            return audited;
         }
 
         /** Logs, HTTP responses, and every file of the state directory that is not a private key. */
@@ -505,10 +527,6 @@ class CrashLoopFaultIT {
         }
 
         void report(List<String> lines) {
-            List<String> auditGaps = new ArrayList<>();
-            statesSeen.forEach((kid, states) -> states.stream().filter(s -> !audited.contains(kid + " to=" + s))
-                    .forEach(s -> auditGaps.add(kid + " " + s)));
-            removed.stream().filter(kid -> !audited.contains(kid + " to=REMOVED")).forEach(kid -> auditGaps.add(kid + " REMOVED"));
 
             lines.add("");
             lines.add("### " + name);
@@ -520,8 +538,8 @@ class CrashLoopFaultIT {
             lines.add("- crashes: " + crashes + " " + modes + " in " + seconds(elapsed) + " (mean life "
                     + seconds(crashes == 0 ? 0 : lifeNanos / crashes) + ", mean start to ready "
                     + seconds((long) readyNanos.stream().mapToLong(Long::longValue).average().orElse(0)) + ")");
-            lines.add("- last event before each kill:");
-            killsAfter.forEach((e, m) -> lines.add("  - " + e + ": " + m.values().stream().mapToInt(i -> i).sum() + " " + m));
+            histogram(lines, "last event before each kill", killsAfter);
+            histogram(lines, "last audit line of each killed life", killsAfterAudit);
             lines.add("- audited transitions (all lives): " + transitions);
             lines.add("- NEXT confirmations dropped by the start-up tick (publish-ahead restarts): " + confirmationsLostAtStart);
             lines.add("- store: final revision " + revision + ", distinct ACTIVE kids " + activeKids.size()
@@ -541,12 +559,31 @@ class CrashLoopFaultIT {
                     + regressions.size() + ", lives that ended without a kill " + unexpectedExits.size());
             Stream.of(keysLost, invalidStores, unpublished, regressions).flatMap(List::stream)
                     .forEach(s -> lines.add("  - " + s));
-            lines.add("- committed states with no audit line (a kill between commit and log): "
-                    + (auditGaps.isEmpty() ? "none" : auditGaps));
+            lines.add("- states committed by a life that logged no audit line for them (killed between commit and log): "
+                    + auditGaps.size());
+            auditGaps.forEach(g -> lines.add("  - " + g));
             lines.add("- temp files in the key store: at most " + maxTempAfterKill + " after a kill, " + leftoverTemp
                     + " after the final clean start and stop");
             lines.add("- final clean start: ACTIVE " + finalActiveKid + ", JWKS of " + finalJwks.size() + " kids");
         }
+    }
+
+    static void tally(Map<String, Map<KillMode, Integer>> kills, String label, KillMode mode) {
+        kills.computeIfAbsent(label, e -> new EnumMap<>(KillMode.class)).merge(mode, 1, Integer::sum);
+    }
+
+    static void histogram(List<String> lines, String title, Map<String, Map<KillMode, Integer>> kills) {
+        lines.add("- " + title + ":");
+        kills.forEach((e, m) -> lines.add("  - " + e + ": " + m.values().stream().mapToInt(i -> i).sum() + " " + m));
+    }
+
+    static String lastAudit(String log) {
+        String last = "none";
+        Matcher m = AUDIT.matcher(log);
+        while (m.find()) {
+            last = event(m.group());
+        }
+        return last;
     }
 
     static String lastEvent(String log) {
