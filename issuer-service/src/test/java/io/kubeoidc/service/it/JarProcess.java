@@ -29,14 +29,15 @@ final class JarProcess implements AutoCloseable {
         return jar;
     }
 
-    /** A process that ends by itself in seconds starts faster with C1 alone and the serial collector. */
-    private static final List<String> SHORT_LIVED = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+    /** A process that ends by itself in seconds (or is killed in a loop) starts faster with C1 alone and the serial collector. */
+    static final List<String> SHORT_LIVED = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
     static JarProcess start(Path workDir, String... args) throws IOException {
         return start(workDir, List.of(), args);
     }
 
-    private static JarProcess start(Path workDir, List<String> jvmOptions, String... args) throws IOException {
+    /** @param jvmOptions options for the JVM itself (before -jar), e.g. for a faster start in loops */
+    static JarProcess start(Path workDir, List<String> jvmOptions, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(javaBin()));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar().toAbsolutePath().toString()));
@@ -106,13 +107,18 @@ final class JarProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, a clean stop (SIGKILL after 20 s); the log stays readable until {@link #close()}. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
     @Override
     public void close() {
-        process.destroy();
         try {
-            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
+            stop();
             Files.deleteIfExists(log);
         } catch (InterruptedException | IOException e) {
             process.destroyForcibly();
