@@ -34,7 +34,7 @@ public final class RotationPlanner {
         var step = new Step(current, now);
         step.removeExpired(policy);
         step.trackConfirmation(gates);
-        step.activateIfDue(policy);
+        step.activateIfDue(policy, gates);
         step.createNextIfDue(policy, keys);
         return step.result(policy, gates);
     }
@@ -84,7 +84,7 @@ public final class RotationPlanner {
                     transitions.add(new Transition(next.kid(), KeyState.NEXT, KeyState.NEXT,
                             "confirmed by every publication target " + gates.confirmedKidsByTarget().keySet().stream()
                                     .sorted().toList() + "; publish-ahead starts now"));
-                } else if (!confirmed && next.confirmedAt() != null) {
+                } else if (next.confirmedAt() != null && gates.denied(next.kid())) {
                     // A target stopped serving it: relying parties may have cached a JWKS without it.
                     replace(next, next.withConfirmedAt(null));
                     transitions.add(new Transition(next.kid(), KeyState.NEXT, KeyState.NEXT,
@@ -94,9 +94,11 @@ public final class RotationPlanner {
             });
         }
 
-        void activateIfDue(RotationPolicy policy) {
+        void activateIfDue(RotationPolicy policy, GateStatus gates) {
             Optional<ManagedKey> next = find(KeyState.NEXT);
-            if (next.isEmpty() || next.get().confirmedAt() == null
+            // Confirmed now too: after a restart a target not checked yet keeps the confirmation, but
+            // does not let the key sign before it has been seen serving it again.
+            if (next.isEmpty() || next.get().confirmedAt() == null || !gates.confirmed(next.get().kid())
                     || now.isBefore(next.get().confirmedAt().plus(policy.publishAhead()))) {
                 return;
             }
@@ -161,6 +163,10 @@ public final class RotationPlanner {
                 } else {
                     at = n.confirmedAt().plus(policy.publishAhead());
                     what = "activate NEXT kid " + n.kid();
+                    if (!gates.confirmed(n.kid())) {
+                        waiting = "publication targets " + gates.pending(n.kid()) + " have not been checked again since"
+                                + " the start; NEXT kid " + n.kid() + " keeps its confirmation of " + n.confirmedAt();
+                    }
                 }
             } else if (active.isPresent() && blocked == null) {
                 at = nextCreationTime(active.get(), policy);

@@ -97,6 +97,33 @@ class RotationPlannerTest {
                 .isNotEqualTo(s0.active().map(ManagedKey::kid));
     }
 
+    /**
+     * A restart: the blob mirror has not been checked yet. Its confirmation of the NEXT key is kept (a
+     * restart must not restart publish-ahead), but the key does not sign until the mirror is seen again.
+     */
+    @Test
+    void aTargetNotCheckedSinceTheStartNeitherConfirmsNorDenies() {
+        KeySet s0 = step(KeySet.EMPTY, confirming(KeySet.EMPTY), T0);
+        KeySet s1 = step(s0, confirming(s0), T0.plus(P).minus(A));
+        Instant confirmedAt = T0.plus(P).minus(A).plusSeconds(1);
+        KeySet s2 = step(s1, confirming(s1), confirmedAt);
+        String next = s2.keys().stream().filter(k -> k.state() == KeyState.NEXT).findFirst().orElseThrow().kid();
+        Set<String> kids = s2.keys().stream().map(ManagedKey::kid).collect(Collectors.toSet());
+        GateStatus restarted = new GateStatus(Map.of("http", kids), Set.of("blob"));
+
+        var early = RotationPlanner.plan(s2, POLICY, restarted, T0.plus(P).minus(Duration.ofHours(1)), EC);
+        assertThat(early.changed()).isFalse();
+        var due = RotationPlanner.plan(s2, POLICY, restarted, T0.plus(P).plusSeconds(5), EC);
+        assertThat(due.changed()).as("no activation before the blob mirror is seen serving it again").isFalse();
+        assertThat(due.status().waitingFor()).contains("[blob] have not been checked again since the start")
+                .contains("keeps its confirmation of " + confirmedAt);
+
+        KeySet checked = step(s2, confirming(s2), T0.plus(P).plusSeconds(6));
+        assertThat(checked.active()).map(ManagedKey::kid).contains(next);
+        var denied = RotationPlanner.plan(s2, POLICY, blobLags(s2, s0), T0.plus(P).plusSeconds(6), EC);
+        assertThat(denied.transitions()).singleElement().satisfies(t -> assertThat(t.why()).startsWith("confirmation lost: [blob]"));
+    }
+
     @Test
     void maxKeysBlocksANewKeyAndSaysWhy() {
         var policy = new RotationPolicy(P, A, Duration.ofHours(48), Duration.ofHours(24), Duration.ofHours(1), KeySpec.EC_P256, 3);

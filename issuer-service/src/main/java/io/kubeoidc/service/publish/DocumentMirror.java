@@ -73,6 +73,11 @@ public class DocumentMirror implements PublicationTarget {
         return confirmed;
     }
 
+    @Override
+    public boolean checked() {
+        return lastVerified != null || lastError != null;
+    }
+
     public State state() {
         return new State(lastError == null && lastVerified != null, lastError, lastPublished, lastVerified);
     }

@@ -12,4 +12,9 @@ public interface PublicationTarget {
 
     /** Kids in the document this target verifiably serves right now. */
     Set<String> confirmedKids();
+
+    /** Whether this process has checked the target at least once; until then it neither confirms nor denies. */
+    default boolean checked() {
+        return true;
+    }
 }

@@ -101,10 +101,15 @@ public class RotationService {
 
     private GateStatus gates() {
         Map<String, java.util.Set<String>> confirmed = new LinkedHashMap<>();
+        java.util.Set<String> unchecked = new java.util.HashSet<>();
         for (PublicationTarget t : targets) {
-            confirmed.put(t.name(), t.confirmedKids());
+            if (t.checked()) {
+                confirmed.put(t.name(), t.confirmedKids());
+            } else {
+                unchecked.add(t.name());
+            }
         }
-        return new GateStatus(confirmed);
+        return new GateStatus(confirmed, unchecked);
     }
 
     private void record(Transition t) {

@@ -58,7 +58,6 @@ import org.junit.jupiter.api.io.TempDir;
  * a restart runs the overdue steps at once: kills shortly after a start land in those catch-up commits.
  */
 class CrashLoopFaultIT {
-    /** The loop starts many JVMs; these options save about 1 s per start (docs/benchmarks.md). */
     static final Pattern AUDIT = Pattern.compile("rotation kid=(\\S+) from=(\\w+) to=(\\w+) why=\"([^\"]*)");
     /** How long an AFTER_EVENT life waits for its event. */
     static final Duration LIFE_CAP = Duration.ofSeconds(11);
@@ -127,6 +126,8 @@ class CrashLoopFaultIT {
             assertThat(l.regressions).as(l.name + ": revisions or states that went back").isEmpty();
             assertThat(l.unexpectedExits).as(l.name + ": lives that ended without a kill").isEmpty();
             assertThat(l.crashes).isEqualTo(l == signer ? livesA : livesB);
+            // A restart keeps a NEXT key's confirmation until the mirrors are checked again (GateStatus.unchecked).
+            assertThat(l.confirmationsLostAtStart).as(l.name + ": confirmations dropped by a start").isZero();
             // Not vacuous: the loop went through every step of a rotation.
             assertThat(l.transitions).as(l.name + ": audited transitions").containsKeys(l.expectedTransitions());
             assertThat(l.activeKids).as(l.name + ": distinct ACTIVE kids").hasSizeGreaterThanOrEqualTo(FaultRun.scaled(2, 8));
