@@ -82,14 +82,20 @@ public class RotationService {
         RotationPlan plan = RotationPlanner.plan(current.keySet(), settings.policy(), gates(), clock.instant(),
                 spec -> SigningKey.generate(spec, random));
         if (plan.changed()) {
+            // Audited before the commit (write-ahead), so a crash right after the commit cannot lose the line;
+            // a commit that fails says so under the same revision.
+            long revision = current.keySet().revision() + 1;
+            plan.transitions().forEach(t -> IssuerKeys.AUDIT.info("rotation {} revision={}", t, revision));
             try {
                 StoredKeys committed = store.commit(current.keySet().revision(), plan.next(), plan.newKeys());
-                plan.transitions().forEach(this::record);
+                plan.transitions().forEach(this::count);
                 keys.install(committed);
             } catch (StaleKeySetException e) {
+                IssuerKeys.AUDIT.info("rotation revision={} not committed: the store changed underneath", revision);
                 log.info("Key store changed underneath (CLI or another writer); re-planning on the next tick");
                 return;
             } catch (RuntimeException e) {
+                IssuerKeys.AUDIT.info("rotation revision={} not committed: {}", revision, e.getMessage());
                 log.error("Rotation step not committed, current keys keep serving: {}", e.getMessage());
                 return;
             }
@@ -112,8 +118,7 @@ public class RotationService {
         return new GateStatus(confirmed, unchecked);
     }
 
-    private void record(Transition t) {
-        IssuerKeys.AUDIT.info("rotation {}", t);
+    private void count(Transition t) {
         Counter.builder("issuer.rotation.transitions").tag("from", t.fromName()).tag("to", t.toName())
                 .description("Key state transitions").register(registry).increment();
     }

@@ -128,6 +128,7 @@ class CrashLoopFaultIT {
             assertThat(l.crashes).isEqualTo(l == signer ? livesA : livesB);
             // A restart keeps a NEXT key's confirmation until the mirrors are checked again (GateStatus.unchecked).
             assertThat(l.confirmationsLostAtStart).as(l.name + ": confirmations dropped by a start").isZero();
+            assertThat(l.auditGaps).as(l.name + ": committed states without their audit line").isEmpty();
             // Not vacuous: the loop went through every step of a rotation.
             assertThat(l.transitions).as(l.name + ": audited transitions").containsKeys(l.expectedTransitions());
             assertThat(l.activeKids).as(l.name + ": distinct ACTIVE kids").hasSizeGreaterThanOrEqualTo(FaultRun.scaled(2, 8));
@@ -559,7 +560,7 @@ class CrashLoopFaultIT {
                     + regressions.size() + ", lives that ended without a kill " + unexpectedExits.size());
             Stream.of(keysLost, invalidStores, unpublished, regressions).flatMap(List::stream)
                     .forEach(s -> lines.add("  - " + s));
-            lines.add("- states committed by a life that logged no audit line for them (killed between commit and log): "
+            lines.add("- states committed by a life that logged no audit line for them (the audit is written ahead of the commit): "
                     + auditGaps.size());
             auditGaps.forEach(g -> lines.add("  - " + g));
             lines.add("- temp files in the key store: at most " + maxTempAfterKill + " after a kill, " + leftoverTemp
