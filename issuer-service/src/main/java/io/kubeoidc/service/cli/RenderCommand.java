@@ -19,6 +19,12 @@ final class RenderCommand {
     @Command(name = "static-pod", mixinStandardHelpOptions = true,
             description = "A kubeadm-style static pod manifest (hostPath socket and state, probes, priority class).")
     static final class StaticPod implements Callable<Integer> {
+        /**
+         * The image's JVM options (Dockerfile), explained in docs/deployment.md, "JVM options". The image's
+         * entry point adds its class data sharing archive whatever JAVA_TOOL_OPTIONS says.
+         */
+        static final String JVM_OPTIONS = "-XX:+UseSerialGC -Xms32m -Xmx128m -Xss512k -XX:+ExitOnOutOfMemoryError";
+
         @Option(names = "--issuer", required = true, paramLabel = "URL", description = "issuer.url (https)")
         String issuer;
 
@@ -78,7 +84,7 @@ final class RenderCommand {
                             - --management.server.address=127.0.0.1
                           env:
                             - name: JAVA_TOOL_OPTIONS
-                              value: "-XX:MaxRAMPercentage=60 -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"
+                              value: "%8$s"
                           securityContext:
                             # Root, like kube-apiserver: the socket is 0600 and kube-apiserver must open it.
                             runAsUser: 0
@@ -89,7 +95,7 @@ final class RenderCommand {
                           resources:
                             requests:
                               cpu: 50m
-                              memory: 192Mi
+                              memory: 256Mi
                             limits:
                               memory: 384Mi
                           startupProbe:
@@ -130,7 +136,7 @@ final class RenderCommand {
                             type: DirectoryOrCreate
                         - name: tmp
                           emptyDir: {}
-                    """.formatted(image, issuer, socketDir, port, managementPort, socket, stateDir));
+                    """.formatted(image, issuer, socketDir, port, managementPort, socket, stateDir, JVM_OPTIONS));
             return 0;
         }
     }

@@ -24,7 +24,8 @@ import java.util.function.Supplier;
 /**
  * Sign over the Unix socket with N concurrent callers, against raw JCA SHA256withRSA (RSA-2048) on the
  * same cores in the same run: raw, socket, raw. Run by bench/sign.sh against a running service; not a test.
- * Usage: SignBenchmark SOCKET [seconds=10] [callers=16]
+ * Usage: SignBenchmark SOCKET [seconds=10] [callers=16] [warm-up seconds=3]
+ * Prints a table, then one "result KEY VALUE" line per number for bench/run. Exits 1 if any call failed.
  */
 public final class SignBenchmark {
     /** A kube-apiserver-sized payload (about 400 bytes of claims). */
@@ -78,7 +79,10 @@ public final class SignBenchmark {
             }));
         }
         long start = System.nanoTime();
-        threads.forEach(Thread::start);
+        threads.forEach(t -> {
+            t.setUncaughtExceptionHandler((th, e) -> fail(e));
+            t.start();
+        });
         Thread.sleep(seconds * 1000L);
         stop.set(true);
         done.await();
@@ -94,6 +98,15 @@ public final class SignBenchmark {
         long[] lat = Arrays.copyOf(all, k);
         Arrays.sort(lat);
         return new Result(name, total, elapsed, lat);
+    }
+
+    /** The first failed call, if any: the run still ends, then main exits 1. */
+    static final java.util.concurrent.atomic.AtomicReference<Throwable> FAILURE = new java.util.concurrent.atomic.AtomicReference<>();
+
+    static void fail(Throwable e) {
+        if (FAILURE.compareAndSet(null, e)) {
+            e.printStackTrace();
+        }
     }
 
     /** {@code callers} Sign calls always in flight from one async client, as a Go client's goroutines would be. */
@@ -118,8 +131,8 @@ public final class SignBenchmark {
 
                 @Override
                 public void onError(Throwable t) {
+                    fail(t);
                     slots.release();
-                    throw new IllegalStateException(t);
                 }
 
                 @Override
@@ -132,13 +145,14 @@ public final class SignBenchmark {
         double elapsed = (System.nanoTime() - start) / 1e9;
         long[] l = Arrays.copyOf(lat, Math.min(n.get(), lat.length));
         Arrays.sort(l);
-        return new Result("Sign, 16 calls in flight (async)", n.get(), elapsed, l);
+        return new Result("Sign, " + callers + " calls in flight (async)", n.get(), elapsed, l);
     }
 
     public static void main(String[] args) throws Exception {
         String socket = args[0];
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int callers = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
         KeyPair kp = g.generateKeyPair();
@@ -160,12 +174,18 @@ public final class SignBenchmark {
         Supplier<Op> grpc = () -> () -> stub.sign(request);
 
         var async = ExternalJWTSignerGrpc.newStub(channel);
+        var first = stub.sign(request);
+        if (first.getHeader().isEmpty() || first.getSignature().isEmpty()) {
+            throw new IllegalStateException("Sign answered without a header or a signature: " + first);
+        }
 
-        measure("warm-up raw", callers, 3, raw);
-        measure("warm-up socket", callers, 3, grpc);
-        inFlight(async, request, callers, 3);
+        if (warmup > 0) {
+            measure("warm-up raw", callers, warmup, raw);
+            measure("warm-up socket", callers, warmup, grpc);
+            inFlight(async, request, callers, warmup);
+        }
         List<Result> results = List.of(measure("raw JCA SHA256withRSA", callers, seconds, raw),
-                measure("Sign, 16 blocking client threads", callers, seconds, grpc),
+                measure("Sign, " + callers + " blocking client threads", callers, seconds, grpc),
                 inFlight(async, request, callers, seconds),
                 measure("raw JCA SHA256withRSA (again)", callers, seconds, raw));
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -181,5 +201,19 @@ public final class SignBenchmark {
                 results.get(1).rate() / rawMean);
         System.out.printf("ratio Sign (calls in flight) / raw JCA (mean of both raw runs): %.2f  (goal >= 0.80)%n",
                 results.get(2).rate() / rawMean);
+        String[] keys = {"raw1", "blocking", "inflight", "raw2"};
+        for (int i = 0; i < keys.length; i++) {
+            Result r = results.get(i);
+            System.out.printf("result sign.%s.ops %.1f%n", keys[i], r.rate());
+            System.out.printf("result sign.%s.p50_ms %.3f%n", keys[i], r.percentileMillis(0.50));
+            System.out.printf("result sign.%s.p99_ms %.3f%n", keys[i], r.percentileMillis(0.99));
+        }
+        System.out.printf("result sign.blocking.ratio %.2f%n", results.get(1).rate() / rawMean);
+        System.out.printf("result sign.inflight.ratio %.2f%n", results.get(2).rate() / rawMean);
+        Throwable failure = FAILURE.get();
+        if (failure != null || results.stream().anyMatch(r -> r.ops() == 0)) {
+            System.err.println("SignBenchmark: FAILED: " + (failure != null ? failure : "a run completed no call"));
+            System.exit(1);
+        }
     }
 }
