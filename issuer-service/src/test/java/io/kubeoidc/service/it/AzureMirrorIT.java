@@ -89,7 +89,13 @@ class AzureMirrorIT {
                 awaitPublic(azurite.containerUrl("oidc") + "cluster-a/openid/v1/jwks", jwksA);
                 awaitPublic(azurite.containerUrl("oidc") + "cluster-a/.well-known/openid-configuration", discoveryA);
 
-                String metrics = new String(get("http://127.0.0.1:" + mgmtA + "/actuator/prometheus").body(), StandardCharsets.UTF_8);
+                // The counter moves when the repair's read-back returns, which can be just after the blob is back.
+                String metrics = "";
+                long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (!metrics.contains("issuer_mirror_drift_repaired_total 2.0") && System.nanoTime() < until) {
+                    Thread.sleep(100);
+                    metrics = new String(get("http://127.0.0.1:" + mgmtA + "/actuator/prometheus").body(), StandardCharsets.UTF_8);
+                }
                 assertThat(metrics).contains("issuer_mirror_verified{mirror=\"azure-blob\"} 1.0")
                         .contains("issuer_mirror_verified{mirror=\"filesystem\"} 1.0")
                         .contains("issuer_mirror_drift_repaired_total 2.0").contains("issuer_mirror_published_total 4.0");

@@ -186,7 +186,7 @@ class MirrorOutageFaultIT {
                 byte[] served = null;
                 byte[] publicCopy = null;
                 boolean onSchedule = false;
-                while (System.nanoTime() - calm < Duration.ofSeconds(40).toNanos()) {
+                while (System.nanoTime() - calm < Duration.ofSeconds(60).toNanos()) {
                     served = get("http://127.0.0.1:" + port + "/openid/v1/jwks").body();
                     publicCopy = get(direct).body();
                     onSchedule = Boolean.TRUE.equals(((Map<?, ?>) RotationIT.issuerHealth(mgmt).get("rotation")).get("onSchedule"));
@@ -200,8 +200,6 @@ class MirrorOutageFaultIT {
                 for (Thread t : List.of(signing, reader, gate)) {
                     t.join(20_000);
                 }
-                assertThat(publicCopy).as("public copy after the faults\n" + service.output()).isEqualTo(served);
-                assertThat(onSchedule).as("rotation back on schedule after the faults").isTrue();
 
                 // A token is unconfirmed if its kid was not publicly readable publish-ahead before it was signed
                 // (less the reader's poll interval and a request). The bootstrap key signs from the start by design.
@@ -249,10 +247,16 @@ class MirrorOutageFaultIT {
                 lines.add("- gate closed (rotation overdue, waiting for the mirror): " + Duration.ofNanos(gateClosedNanos.get()).toMillis() / 1000.0
                         + " s in total, longest " + Duration.ofNanos(longestClosedNanos.get()).toMillis() / 1000.0 + " s");
                 lines.add("- local serving errors (public port, health) during the faults: " + servingErrors.get());
-                lines.add("- recovery after the last fault: public copy = served bytes and on schedule after " + recovery.toMillis() / 1000.0 + " s");
+                lines.add("- recovery after the last fault: " + (onSchedule && Arrays.equals(served, publicCopy)
+                        ? "public copy = served bytes and on schedule after " + recovery.toMillis() / 1000.0 + " s"
+                        : "NOT RECOVERED within " + recovery.toMillis() / 1000.0 + " s (on schedule: " + onSchedule + ")"));
                 lines.add("- " + scan.summary() + " (service log, " + blobCount + " blobs, Azurite's data directory, HTTP responses)");
                 FaultRun.report("mirror-outages", lines);
 
+                String tail = log.substring(Math.max(0, log.length() - 6000));
+                assertThat(publicCopy).as("public copy after the faults; the log's end:\n" + tail).isEqualTo(served);
+                assertThat(onSchedule).as("rotation back on schedule after the faults; health: %s; the log's end:\n%s",
+                        RotationIT.issuerHealth(mgmt), tail).isTrue();
                 assertThat(unconfirmed).as("tokens signed with a kid not publicly readable for publish-ahead").isZero();
                 assertThat(signErrors.get()).as("Sign must not fail because the mirror does").isZero();
                 assertThat(servingErrors.get()).as("the public port and health must answer throughout").isZero();
