@@ -12,29 +12,9 @@ Usage: bad_signer_requests.py --socket PATH --proto-dir DIR
 import argparse
 import base64
 import json
-import os
-import sys
-import tempfile
 
 import grpc
-import grpc_tools
-from grpc_tools import protoc
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def generate_stubs(proto_dir):
-    out = tempfile.mkdtemp(prefix="externaljwt-py-")
-    include = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
-    for version in ("v1", "v1alpha1"):
-        rc = protoc.main(["protoc", "-I" + proto_dir, "-I" + include, "--python_out=" + out,
-                          "--grpc_python_out=" + out, version + "/externaljwt.proto"])
-        if rc != 0:
-            sys.exit("protoc failed for " + version)
-        open(os.path.join(out, version, "__init__.py"), "a").close()
-    sys.path.insert(0, out)
+from externaljwt_stubs import b64url, generate_stubs
 
 
 def report(case, call, sent, size):

@@ -17,17 +17,14 @@ import argparse
 import base64
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 import urllib.request
 
 import grpc
-import grpc_tools
 import jwt
 from cryptography.hazmat.primitives.serialization import load_der_public_key
-from grpc_tools import protoc
+from externaljwt_stubs import b64url, generate_stubs
 
 passed = 0
 failed = 0
@@ -46,22 +43,6 @@ def check(ok, what):
 
 def b64url_decode(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def generate_stubs(proto_dir):
-    out = tempfile.mkdtemp(prefix="externaljwt-py-")
-    include = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
-    for version in ("v1", "v1alpha1"):
-        rc = protoc.main(["protoc", "-I" + proto_dir, "-I" + include, "--python_out=" + out,
-                          "--grpc_python_out=" + out, version + "/externaljwt.proto"])
-        if rc != 0:
-            sys.exit("protoc failed for " + version)
-        open(os.path.join(out, version, "__init__.py"), "a").close()
-    sys.path.insert(0, out)
 
 
 def kube_claims(issuer):
