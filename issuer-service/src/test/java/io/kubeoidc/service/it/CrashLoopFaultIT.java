@@ -113,7 +113,7 @@ class CrashLoopFaultIT {
         loops.forEach(Loop::scanEverything);
 
         List<String> lines = new ArrayList<>();
-        lines.add("- seed " + seed + " (-Dfault.seed), JarProcess.SHORT_LIVED options " + JarProcess.SHORT_LIVED + ", total " + seconds(System.nanoTime() - start));
+        lines.add("- seed " + seed + " (-Dfault.seed), JVM options " + JarProcess.SHORT_LIVED + ", total " + seconds(System.nanoTime() - start));
         loops.forEach(l -> l.report(lines));
         lines.add("- " + scan.summary());
         scan.hits().forEach(h -> lines.add("  - HIT " + h.what() + " in " + h.where()));
