@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # kube-oidc-issuer: build with the Maven wrapper (Java 17 bytecode), run on a JRE 25 as a non-root user.
 # JRE 25 because its AOT cache (JEP 514) starts the service in 2.8 s where JDK 17's AppCDS takes 3.2 s on
-# 2 cores (docs/benchmarks.md); app-cds.sh trains whichever the runtime JRE supports.
+# 2 cores (docs/benchmarks.md); the training script below builds whichever the runtime JRE supports.
 # State (keys, the filesystem mirror) lives under one volume, /data; the root filesystem can be read-only.
 
 FROM eclipse-temurin:17-jdk AS build
