@@ -64,6 +64,12 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
             throw new InvalidConfigurationException("issuer.rotation.check-interval must be positive (got "
                     + r.checkInterval() + ")", "Use a duration such as 5s.", null);
         }
+        // Each pass reads every public copy back; under a second it would poll the storage account continuously.
+        Duration mirrorInterval = p.mirror().interval();
+        if (mirrorInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new InvalidConfigurationException("issuer.mirror.interval must be at least 1s (got " + mirrorInterval
+                    + ")", "It is how often the public copies are read back and repaired; the default is 60s.", null);
+        }
         String store = p.keys().store() == null ? "" : p.keys().store().strip().toLowerCase(java.util.Locale.ROOT);
         if (!KEY_STORES.contains(store)) {
             throw new InvalidConfigurationException("issuer.keys.store must be one of " + KEY_STORES + " (got '"

@@ -31,7 +31,7 @@ import java.util.function.Function;
 /**
  * The whole public HTTP surface: GET and HEAD on the exact document paths get the pre-rendered bytes
  * (200, or 304 for a matching If-None-Match); any other method there gets 405 with Allow; every other
- * path 404. Headers follow kube-apiserver (pkg/routes/openidmetadata.go). Nothing is parsed, rendered or
+ * path 404; a malformed request 400, an HTTP version other than 1.x 505. Headers follow kube-apiserver (pkg/routes/openidmetadata.go). Nothing is parsed, rendered or
  * allocated per request beyond the response headers.
  */
 @ChannelHandler.Sharable
@@ -91,18 +91,30 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
         }
         if (!request.decoderResult().isSuccess()) {
             Throwable cause = request.decoderResult().cause();
-            HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+            reject(ctx, cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
                     : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                     : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
-                    : HttpResponseStatus.BAD_REQUEST;
-            count(NO_DOCUMENT, status);
-            FullHttpResponse r = text(status, (status.code() + " " + status.reasonPhrase() + "\n").getBytes(StandardCharsets.US_ASCII));
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                    : HttpResponseStatus.BAD_REQUEST);
             return;
         }
-        String uri = request.uri();
-        int query = uri.indexOf('?');
-        Route route = routes.get(query < 0 ? uri : uri.substring(0, query));
+        HttpVersion version = request.protocolVersion();
+        // RFC 9112 2.3: any HTTP/1.x is served as 1.1; another major version (or protocol) is not HTTP/1 at all.
+        if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0
+                && (version.majorVersion() != 1 || !"HTTP".equals(version.protocolName()))) {
+            reject(ctx, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED);
+            return;
+        }
+        // RFC 9112 3.2: an HTTP/1.1 request must name its host.
+        if (version != HttpVersion.HTTP_1_0 && request.headers().get(HttpHeaderNames.HOST) == null) {
+            reject(ctx, HttpResponseStatus.BAD_REQUEST);
+            return;
+        }
+        String path = path(request.uri());
+        if (path == null) {
+            reject(ctx, HttpResponseStatus.BAD_REQUEST);
+            return;
+        }
+        Route route = routes.get(path);
         FullHttpResponse response;
         if (route == null) {
             response = text(HttpResponseStatus.NOT_FOUND, NOT_FOUND);
@@ -120,6 +132,43 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
         if (!HttpUtil.isKeepAlive(request)) {
             write.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /**
+     * The path of a request target, without its query: origin-form as sent, absolute-form
+     * ({@code http://host/path}, which RFC 9112 3.2.2 says a server must accept) by its path, since this
+     * port serves one site whatever the authority. Null for an absolute-form target without a host.
+     * Anything else (relative, asterisk-form) is returned as is and matches no document.
+     */
+    static String path(String target) {
+        int start = 0;
+        if (!target.startsWith("/")) {
+            int scheme = target.regionMatches(true, 0, "http://", 0, 7) ? 7
+                    : target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+            if (scheme < 0) {
+                return target;
+            }
+            int end = scheme;
+            while (end < target.length() && target.charAt(end) != '/' && target.charAt(end) != '?') {
+                end++;
+            }
+            if (end == scheme) {
+                return null;
+            }
+            if (end == target.length() || target.charAt(end) == '?') {
+                return "/";
+            }
+            start = end;
+        }
+        int query = target.indexOf('?', start);
+        return start == 0 && query < 0 ? target : target.substring(start, query < 0 ? target.length() : query);
+    }
+
+    /** A request this port will not route: its status as a short text body, and the connection closed. */
+    private void reject(ChannelHandlerContext ctx, HttpResponseStatus status) {
+        count(NO_DOCUMENT, status);
+        FullHttpResponse r = text(status, (status.code() + " " + status.reasonPhrase() + "\n").getBytes(StandardCharsets.US_ASCII));
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }
 
     private FullHttpResponse document(HttpRequest request, Route route) {

@@ -280,6 +280,8 @@ class BadInputIT {
                 service("negative max-age", "issuer.http.max-age must not be negative (got PT-1S)", "--issuer.http.max-age=-1s"),
                 service("zero check interval", "issuer.rotation.check-interval must be positive (got PT0S)",
                         "--issuer.rotation.check-interval=0s"),
+                service("zero mirror interval", "issuer.mirror.interval must be at least 1s (got PT0S)",
+                        "--issuer.mirror.interval=0s"),
                 service("publish-ahead under max-age", "issuer.rotation.publish-ahead (PT10M) must be at least"
                         + " issuer.http.max-age (PT1H): relying parties may serve a cached JWKS that long, so a key published"
                         + " for less would be unknown to them when it starts signing", "--issuer.rotation.publish-ahead=10m"),

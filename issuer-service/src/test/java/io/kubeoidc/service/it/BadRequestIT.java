@@ -245,7 +245,10 @@ class BadRequestIT {
                 notFound("fragment sent", "/openid/v1/jwks#fragment"),
                 notFound("dot-dot inside .well-known", "/.well-known/../.well-known/openid-configuration"),
                 notFound("relative target", "../../etc/passwd"),
-                notFound("absolute-form target", "http://evil.example/openid/v1/jwks"),
+                notFound("absolute-form target to another path", "http://evil.example/etc/passwd"),
+                notFound("absolute-form target with a dot-dot", "http://evil.example/openid/v1/../v1/jwks"),
+                notFound("absolute-form target, no path", "http://evil.example"),
+                notFound("scheme that is not http", "ftp://evil.example/openid/v1/jwks"),
                 notFound("asterisk target", "*"),
                 notFound("non-ASCII bytes", "/openid/v1/jwks\u00e9\u00ff"),
                 // Every method but GET and HEAD, on both documents.
@@ -280,8 +283,32 @@ class BadRequestIT {
                 badRequest("two Content-Length values", "GET /openid/v1/jwks HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                         + "Content-Length: 6\r\n\r\nhello"),
                 badRequest("Content-Length not a number", request("GET", "/openid/v1/jwks", "Content-Length: abc\r\n")),
+                badRequest("HTTP/1.1 without Host", "GET /openid/v1/jwks HTTP/1.1\r\nConnection: close\r\n\r\n"),
+                badRequest("absolute-form target without a host", request("GET", "http:///openid/v1/jwks")),
+                new Case("HTTP/9.9", "GET /openid/v1/jwks HTTP/9.9\r\nHost: x\r\n\r\n",
+                        "HTTP/1.1 505 HTTP Version Not Supported", "505 HTTP Version Not Supported\n", null),
+                new Case("HTTP/2.0 request line", "GET /openid/v1/jwks HTTP/2.0\r\nHost: x\r\n\r\n",
+                        "HTTP/1.1 505 HTTP Version Not Supported", "505 HTTP Version Not Supported\n", null),
                 badRequest("Transfer-Encoding with Content-Length", "GET /openid/v1/jwks HTTP/1.1\r\nHost: x\r\n"
                         + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"));
+
+        /** RFC 9112: a server must accept absolute-form targets, and serves any HTTP/1.x minor version as 1.1. */
+        @TestFactory
+        Stream<DynamicTest> absoluteFormAndLaterMinorVersionsGetTheDocument() throws Exception {
+            RawHttp.Response expected = RawHttp.send(port, request("GET", "/openid/v1/jwks"));
+            assertThat(expected.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+            Map<String, String> requests = new LinkedHashMap<>();
+            requests.put("absolute-form, any authority", request("GET", "http://evil.example/openid/v1/jwks"));
+            requests.put("absolute-form, https and a port", request("GET", "HTTPS://oidc.example.com:443/openid/v1/jwks"));
+            requests.put("absolute-form with a query", request("GET", "http://x/openid/v1/jwks?a=b"));
+            requests.put("HTTP/1.2", "GET /openid/v1/jwks HTTP/1.2\r\nHost: x\r\nConnection: close\r\n\r\n");
+            return requests.entrySet().stream().map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
+                RawHttp.Response r = RawHttp.send(port, e.getValue());
+                assertThat(r.statusLine()).isEqualTo("HTTP/1.1 200 OK");
+                assertThat(r.body()).isEqualTo(expected.body());
+                assertThat(r.headers().get("etag")).isEqualTo(expected.headers().get("etag"));
+            }));
+        }
 
         @TestFactory
         Stream<DynamicTest> eachBadRequestGetsItsStatusAndNothingElse() {
