@@ -31,8 +31,9 @@ import java.util.function.Function;
 /**
  * The whole public HTTP surface: GET and HEAD on the exact document paths get the pre-rendered bytes
  * (200, or 304 for a matching If-None-Match); any other method there gets 405 with Allow; every other
- * path 404; a malformed request 400, an HTTP version other than 1.x 505. Headers follow kube-apiserver (pkg/routes/openidmetadata.go). Nothing is parsed, rendered or
- * allocated per request beyond the response headers.
+ * path 404; a malformed request 400, an HTTP version other than 1.x 505. Headers follow kube-apiserver
+ * (pkg/routes/openidmetadata.go). Nothing is parsed, rendered or allocated per request beyond the
+ * response headers.
  */
 @ChannelHandler.Sharable
 final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObject> {
