@@ -161,10 +161,10 @@ class MirrorOutageFaultIT {
 
                 Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
                 Map<Fault, Long> faultNanos = new EnumMap<>(Fault.class);
-                // A random schedule can keep the gate shut for most of a short run; the faults go on (up to 3x the
-                // nominal length) until enough rotations have happened under them to have tested the gate.
+                // A random schedule can keep the gate shut for most of a short run (stretches of 69 s measured), so
+                // the faults go on until enough rotations have happened under them to have tested the gate.
                 int requiredRotations = FaultRun.scaled(2, 10);
-                long chaosLimit = start + 3 * runFor.toNanos();
+                long chaosLimit = start + FaultRun.scaled(Duration.ofMinutes(5), Duration.ofMinutes(18)).toNanos();
                 while (System.nanoTime() < chaosEnds
                         || (activations(tokens) < requiredRotations && System.nanoTime() < chaosLimit)) {
                     Fault f = pick(random);
