@@ -51,12 +51,23 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
                        @DefaultValue("2s") Duration timeout, String replicaId, @DefaultValue("15s") Duration leaseTtl) {}
 
     /**
-     * @param maxAge          Cache-Control max-age of both documents (kube-apiserver uses 3600 s)
-     * @param jwksContentType application/jwk-set+json (as kube-apiserver), or application/json for
-     *                        clients that reject the former
+     * The public port.
+     *
+     * @param maxAge                  Cache-Control max-age of both documents (kube-apiserver uses 3600 s)
+     * @param jwksContentType         application/jwk-set+json (as kube-apiserver), or application/json for
+     *                                clients that reject the former
+     * @param requestReadTimeout      how long a client may take to send one whole request, from connecting or
+     *                                from its first byte; then the connection is closed (slow clients)
+     * @param maxConnections          open connections at once; empty means 1024, or half the process's file
+     *                                descriptor limit when that is lower (the rest stays for the signer, the
+     *                                management port and the key store)
+     * @param maxConnectionsPerClient open connections at once from one client address; empty means 256, or
+     *                                max-connections when that is lower
      */
     public record Http(@DefaultValue("3600s") Duration maxAge,
-                       @DefaultValue("application/jwk-set+json") String jwksContentType) {}
+                       @DefaultValue("application/jwk-set+json") String jwksContentType,
+                       @DefaultValue("10s") Duration requestReadTimeout, Integer maxConnections,
+                       Integer maxConnectionsPerClient) {}
 
     /**
      * @param period        how long a key signs

@@ -17,7 +17,8 @@ import java.util.List;
  */
 public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, RotationPolicy policy, long maxAgeSeconds,
                              String jwksContentType, Duration checkInterval, Path keyFilesDirectory,
-                             String restartCommand, SignerSettings signer, Path publisherKeysFile) {
+                             String restartCommand, SignerSettings signer, Path publisherKeysFile,
+                             HttpLimits httpLimits) {
 
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
     static final List<String> KEY_STORES = List.of("directory", "etcd");
@@ -34,6 +35,7 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                     + " that Entra ID will fetch, for example https://oidc.example.com/cluster-a, and leave"
                     + " issuer.jwks-uri empty unless the JWKS lives elsewhere.", e);
         }
+        HttpLimits httpLimits = HttpLimits.from(p.http());
         Duration maxAge = p.http().maxAge();
         if (maxAge.isNegative()) {
             throw new InvalidConfigurationException("issuer.http.max-age must not be negative (got " + maxAge + ")",
@@ -90,6 +92,7 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                     "Run the signer or the key files on the control-plane nodes, and a separate publisher if needed.", null);
         }
         return new IssuerSettings(issuer, development, policy, maxAge.toSeconds(), ct, r.checkInterval(),
-                p.keyFiles().directory(), command == null || command.isBlank() ? null : command, signer, publisher);
+                p.keyFiles().directory(), command == null || command.isBlank() ? null : command, signer, publisher,
+                httpLimits);
     }
 }

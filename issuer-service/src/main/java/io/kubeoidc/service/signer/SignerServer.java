@@ -87,7 +87,7 @@ public class SignerServer implements SmartLifecycle {
             server = NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(bound))
                     .channelType(NioServerDomainSocketChannel.class)
                     .bossEventLoopGroup(boss).workerEventLoopGroup(workers).executor(signing)
-                    .maxInboundMessageSize(256 * 1024)
+                    .maxInboundMessageSize(256 * 1024).addStreamTracerFactory(new RefusedBeforeDispatch())
                     .addService(new V1SignerService(core, "v1").definition())
                     .addService(new V1SignerService(core, "v1alpha1").definition())
                     .build().start();

@@ -13,7 +13,9 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -21,10 +23,14 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
+import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -32,13 +38,20 @@ import java.util.function.Function;
  * The whole public HTTP surface: GET and HEAD on the exact document paths get the pre-rendered bytes
  * (200, or 304 for a matching If-None-Match); any other method there gets 405 with Allow; every other
  * path 404; a malformed request 400, an HTTP version other than 1.x 505. Headers follow kube-apiserver
- * (pkg/routes/openidmetadata.go). Nothing is parsed, rendered or allocated per request beyond the
- * response headers.
+ * (pkg/routes/openidmetadata.go), plus X-Content-Type-Options: nosniff. Nothing is parsed, rendered or
+ * allocated per request beyond the response headers.
+ *
+ * <p>A request is answered once it has been read whole: a body (never wanted here) is read and dropped, so
+ * a malformed one gets 400 rather than an answer to the head followed by a connection in a broken state.
  */
 @ChannelHandler.Sharable
 final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     private static final byte[] NOT_FOUND = "404 page not found\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NOT_ALLOWED = "405 method not allowed\n".getBytes(StandardCharsets.US_ASCII);
+    private static final AsciiString X_CONTENT_TYPE_OPTIONS = AsciiString.cached("x-content-type-options");
+    private static final AsciiString NOSNIFF = AsciiString.cached("nosniff");
+    /** The request whose head was read and whose body (if any) is still arriving. */
+    private static final AttributeKey<HttpRequest> READING = AttributeKey.valueOf(DocumentRequestHandler.class, "reading");
 
     private final IssuerKeys keys;
     private final Map<String, Route> routes;
@@ -87,35 +100,63 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-        if (!(msg instanceof HttpRequest request)) {
-            return; // request bodies are never read: nothing here accepts one
+        // The codec sends the head, then the body as HttpContent ending in LastHttpContent (empty without a body).
+        if (msg instanceof HttpRequest request) {
+            HttpResponseStatus refusal = refusal(request);
+            if (refusal != null) {
+                reject(ctx, refusal);
+                return;
+            }
+            ctx.channel().attr(READING).set(request);
         }
+        if (msg instanceof HttpContent content) {
+            if (!content.decoderResult().isSuccess()) { // a malformed chunk: the codec reads nothing more
+                ctx.channel().attr(READING).set(null);
+                reject(ctx, status(content.decoderResult().cause()));
+            } else if (content instanceof LastHttpContent) {
+                HttpRequest request = ctx.channel().attr(READING).getAndSet(null);
+                if (request != null) {
+                    respond(ctx, request);
+                }
+            }
+        }
+    }
+
+    /** Why a request head is refused before routing, or null. */
+    private static HttpResponseStatus refusal(HttpRequest request) {
         if (!request.decoderResult().isSuccess()) {
-            Throwable cause = request.decoderResult().cause();
-            reject(ctx, cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
-                    : HttpResponseStatus.BAD_REQUEST);
-            return;
+            return status(request.decoderResult().cause());
         }
         HttpVersion version = request.protocolVersion();
         // RFC 9112 2.3: any HTTP/1.x is served as 1.1; another major version (or protocol) is not HTTP/1 at all.
         if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0
                 && (version.majorVersion() != 1 || !"HTTP".equals(version.protocolName()))) {
-            reject(ctx, HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED);
-            return;
+            return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
         }
-        // RFC 9112 3.2: an HTTP/1.1 request must name its host.
-        if (version != HttpVersion.HTTP_1_0 && request.headers().get(HttpHeaderNames.HOST) == null) {
-            reject(ctx, HttpResponseStatus.BAD_REQUEST);
-            return;
+        // RFC 9112 3.2: an HTTP/1.1 request must name its host, and no request may name two.
+        HttpHeaders headers = request.headers();
+        if (headers.get(HttpHeaderNames.HOST) == null ? version != HttpVersion.HTTP_1_0
+                : headers.size() > 1 && secondHost(headers)) {
+            return HttpResponseStatus.BAD_REQUEST;
         }
-        String path = path(request.uri());
-        if (path == null) {
-            reject(ctx, HttpResponseStatus.BAD_REQUEST);
-            return;
-        }
-        Route route = routes.get(path);
+        return path(request.uri()) == null ? HttpResponseStatus.BAD_REQUEST : null;
+    }
+
+    private static boolean secondHost(HttpHeaders headers) {
+        Iterator<? extends CharSequence> hosts = headers.valueCharSequenceIterator(HttpHeaderNames.HOST);
+        hosts.next();
+        return hosts.hasNext();
+    }
+
+    private static HttpResponseStatus status(Throwable decoderFailure) {
+        return decoderFailure instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                : decoderFailure instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                : decoderFailure instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                : HttpResponseStatus.BAD_REQUEST;
+    }
+
+    private void respond(ChannelHandlerContext ctx, HttpRequest request) {
+        Route route = routes.get(path(request.uri()));
         FullHttpResponse response;
         if (route == null) {
             response = text(HttpResponseStatus.NOT_FOUND, NOT_FOUND);
@@ -169,6 +210,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
     private void reject(ChannelHandlerContext ctx, HttpResponseStatus status) {
         count(NO_DOCUMENT, status);
         FullHttpResponse r = text(status, (status.code() + " " + status.reasonPhrase() + "\n").getBytes(StandardCharsets.US_ASCII));
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -182,6 +224,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
         HttpHeaders h = r.headers();
         h.set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
         h.set(HttpHeaderNames.ETAG, doc.etag());
+        h.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
         if (!notModified) {
             h.set(HttpHeaderNames.CONTENT_TYPE, route.contentType());
             h.setInt(HttpHeaderNames.CONTENT_LENGTH, doc.bytes().length); // also for HEAD: what GET would send
@@ -206,6 +249,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
     private static FullHttpResponse text(HttpResponseStatus status, byte[] body) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        r.headers().set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         return r;
     }
@@ -221,6 +265,13 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
         } else {
             super.userEventTriggered(ctx, evt);
         }
+    }
+
+    /** A client that does not read its answers is not read from either, so they cannot pile up in memory. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override

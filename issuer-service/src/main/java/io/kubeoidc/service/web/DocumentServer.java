@@ -1,6 +1,9 @@
 package io.kubeoidc.service.web;
 
+import io.kubeoidc.service.config.HttpLimits;
 import io.kubeoidc.service.config.InvalidConfigurationException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -32,13 +35,21 @@ public final class DocumentServer implements SmartLifecycle {
 
     private final InetSocketAddress address;
     private final DocumentRequestHandler handler;
+    private final ConnectionLimits connections;
+    private final long requestReadTimeoutNanos;
+    private final Counter requestReadTimeouts;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel channel;
 
-    DocumentServer(InetSocketAddress address, DocumentRequestHandler handler) {
+    DocumentServer(InetSocketAddress address, DocumentRequestHandler handler, HttpLimits limits, MeterRegistry registry) {
         this.address = address;
         this.handler = handler;
+        this.connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerClient(), registry);
+        this.requestReadTimeoutNanos = limits.requestReadTimeout().toNanos();
+        this.requestReadTimeouts = Counter.builder("issuer.http.request.read.timeouts")
+                .description("Public-port connections closed because a request did not arrive whole in time")
+                .register(registry);
     }
 
     @Override
@@ -52,9 +63,16 @@ public final class DocumentServer implements SmartLifecycle {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (!connections.admit(ch)) {
+                                ch.close();
+                                return;
+                            }
+                            RequestDeadline deadline = new RequestDeadline(requestReadTimeoutNanos, requestReadTimeouts);
                             ch.pipeline()
+                                    .addLast(deadline.bytesIn())
                                     .addLast(new IdleStateHandler(0, 0, 60, TimeUnit.SECONDS))
                                     .addLast(new HttpServerCodec(MAX_LINE, MAX_HEADERS, 8192))
+                                    .addLast(deadline.requestsIn())
                                     .addLast(handler);
                         }
                     }).bind(address).sync().channel();
@@ -66,7 +84,9 @@ public final class DocumentServer implements SmartLifecycle {
             }
             throw new IllegalStateException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
-        log.info("Serving the documents on {} (public port)", channel.localAddress());
+        log.info("Serving the documents on {} (public port; at most {} connections, {} per client; a request must"
+                + " arrive within {} ms)", channel.localAddress(), connections.max(), connections.perClient(),
+                TimeUnit.NANOSECONDS.toMillis(requestReadTimeoutNanos));
     }
 
     public int port() {

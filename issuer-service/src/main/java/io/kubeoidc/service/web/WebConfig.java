@@ -29,6 +29,7 @@ public class WebConfig {
         routes.discoveryPaths().forEach(p -> paths.put(p, discovery));
         routes.jwksPaths().forEach(p -> paths.put(p, jwks));
         InetSocketAddress address = bindAddress.isBlank() ? new InetSocketAddress(port) : new InetSocketAddress(bindAddress, port);
-        return new DocumentServer(address, new DocumentRequestHandler(keys, paths, settings.maxAgeSeconds(), registry));
+        return new DocumentServer(address, new DocumentRequestHandler(keys, paths, settings.maxAgeSeconds(), registry),
+                settings.httpLimits(), registry);
     }
 }
