@@ -34,5 +34,8 @@ class ComposeFileTest {
         String issuerUrl = (String) env.get("ISSUER_URL");
         assertThat(issuerUrl + "/").isEqualTo(env.get("ISSUER_MIRROR_AZURE_PUBLIC_BASE_URL") + "" + env.get("ISSUER_MIRROR_AZURE_PREFIX"));
         assertThat(issuer.get("read_only")).isEqualTo(true);
+        // The management port is mapped to the host (127.0.0.1:8081): the service must listen beyond its loopback.
+        assertThat((java.util.List<Object>) issuer.get("ports")).contains("127.0.0.1:8081:8081");
+        assertThat(env).containsEntry("MANAGEMENT_SERVER_ADDRESS", "0.0.0.0");
     }
 }

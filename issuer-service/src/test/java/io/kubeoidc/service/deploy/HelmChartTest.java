@@ -100,6 +100,9 @@ class HelmChartTest {
             }
         }
         assertThat(env).extracting(e -> e.get("name")).contains("ISSUER_URL", "ISSUER_PUBLISHER_KEYS_FILE");
+        // The service binds the management port to loopback by default: the probes above could not reach it.
+        assertThat(env).anySatisfy(e -> assertThat(e).containsEntry("name", "MANAGEMENT_SERVER_ADDRESS")
+                .containsEntry("value", "0.0.0.0"));
         assertThat(kind(docs, "Service")).isNotNull();
     }
 

@@ -295,6 +295,13 @@ class BadInputIT {
                         "--issuer.rotation.algorithm=DSA-1024"),
                 service("unknown JWKS content type", "issuer.http.jwks-content-type must be one of [application/jwk-set+json,"
                         + " application/json] (got 'text/plain')", "--issuer.http.jwks-content-type=text/plain"),
+                service("request-read-timeout under 1s", "issuer.http.request-read-timeout must be at least 1s (got"
+                        + " PT0.5S)", "--issuer.http.request-read-timeout=500ms"),
+                service("no connections allowed", "issuer.http.max-connections must be at least 1 (got 0)",
+                        "--issuer.http.max-connections=0"),
+                service("per-client cap over the total", "issuer.http.max-connections-per-client must be between 1 and"
+                        + " issuer.http.max-connections (10); got 20", "--issuer.http.max-connections=10",
+                        "--issuer.http.max-connections-per-client=20"),
                 // ports
                 service("server.port not a number", "server.port 'abc' is not a port number (0 to 65535)", "--server.port=abc"),
                 service("server.port out of range", "server.port '70000' is not a port number (0 to 65535)", "--server.port=70000"),

@@ -7,6 +7,8 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.kubeoidc.externaljwt.v1.FetchKeysRequest;
 import io.kubeoidc.externaljwt.v1.SignJWTRequest;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,7 +88,8 @@ class BadRequestIT {
     class SignerSocket {
         /**
          * @param description the gRPC status description; {bytes} stands for the request's size
-         * @param logged      the line the service logs, or null where grpc-java answers before our code runs
+         * @param logged      the line the service logs ({bytes} as above), or null where grpc-java answers
+         *                    before our code runs
          */
         record Case(String name, String code, String description, String logged) {}
 
@@ -129,8 +133,11 @@ class BadRequestIT {
                 refused("sign: claims over 64 KiB", "claims are 70000 characters, over the 65536 limit"),
                 new Case("sign (v1alpha1): not JSON", "INVALID_ARGUMENT", "Sign rejected: " + NOT_AN_OBJECT,
                         "Sign rejected: " + NOT_AN_OBJECT + " (v1alpha1)"),
+                // grpc-java refuses it before our code runs: one line, not its WARN with a stack trace
                 new Case("sign: claims over the gRPC message limit", "RESOURCE_EXHAUSTED",
-                        "gRPC message exceeds maximum size " + MAX_MESSAGE_BYTES + ": {bytes}", null),
+                        "gRPC message exceeds maximum size " + MAX_MESSAGE_BYTES + ": {bytes}",
+                        "Request refused: gRPC message exceeds maximum size " + MAX_MESSAGE_BYTES
+                                + ": {bytes} (v1.ExternalJWTSigner/Sign)"),
                 unimplemented("unknown method", "v1.ExternalJWTSigner/Nope"),
                 unimplemented("unknown service", "v2.ExternalJWTSigner/Sign"),
                 unimplemented("unknown package", "externaljwt.v1.ExternalJWTSigner/Sign"),
@@ -156,7 +163,7 @@ class BadRequestIT {
                     assertThat(r.code() + ": " + r.details())
                             .isEqualTo(c.code() + ": " + c.description().replace("{bytes}", Long.toString(r.bytes())));
                     if (c.logged() != null) {
-                        assertThat(log).contains(c.logged());
+                        assertThat(log).contains(c.logged().replace("{bytes}", Long.toString(r.bytes())));
                     }
                     if (!r.sent().isEmpty()) {
                         assertThat(log).as("the service log quotes the request").doesNotContain(r.sent());
@@ -168,6 +175,8 @@ class BadRequestIT {
                         .containsExactlyInAnyOrderElementsOf(CASES.stream().map(Case::name).toList());
                 assertAValidSignVerifies();
                 assertUnharmed();
+                assertThat(service.output()).doesNotContain("Exception processing message")
+                        .doesNotContain("StatusRuntimeException");
             }));
             return tests.stream();
         }
@@ -290,7 +299,26 @@ class BadRequestIT {
                 new Case("HTTP/2.0 request line", "GET /openid/v1/jwks HTTP/2.0\r\nHost: x\r\n\r\n",
                         "HTTP/1.1 505 HTTP Version Not Supported", "505 HTTP Version Not Supported\n", null),
                 badRequest("Transfer-Encoding with Content-Length", "GET /openid/v1/jwks HTTP/1.1\r\nHost: x\r\n"
-                        + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"));
+                        + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n"),
+                // RFC 9112 3.2: a request with two Host lines gets 400 (proxies may pick different ones).
+                badRequest("two Host headers", "GET /openid/v1/jwks HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Host: evil.example\r\n\r\n"),
+                badRequest("two Host headers, apart", "GET /openid/v1/jwks HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Accept: */*\r\nhost: evil.example\r\n\r\n"),
+                badRequest("two Host headers, HTTP/1.0", "GET /openid/v1/jwks HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"),
+                // A request is answered once read whole: a broken body gets 400 and the connection closed, not the
+                // answer to its head and then a connection the codec no longer reads.
+                badRequest("malformed chunk size", "POST /openid/v1/jwks HTTP/1.1\r\nHost: x\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\nZZZ\r\nhello\r\n0\r\n\r\n"),
+                badRequest("malformed chunk size on a GET", "GET /openid/v1/jwks HTTP/1.1\r\nHost: x\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n"),
+                badRequest("malformed second chunk", "POST /nope HTTP/1.1\r\nHost: x\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n"),
+                badRequest("chunk size over 2^31", "GET /openid/v1/jwks HTTP/1.1\r\nHost: x\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\nffffffffff\r\nhello\r\n0\r\n\r\n"),
+                new Case("POST with a well-formed chunked body", "POST /openid/v1/jwks HTTP/1.1\r\nHost: x\r\n"
+                        + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                        "HTTP/1.1 405 Method Not Allowed", "405 method not allowed\n", "GET, HEAD"));
 
         /** RFC 9112: a server must accept absolute-form targets, and serves any HTTP/1.x minor version as 1.1. */
         @TestFactory
@@ -310,21 +338,84 @@ class BadRequestIT {
             }));
         }
 
+        /** Each gets its status, nosniff, and the connection closed (asked for, or because the request was refused). */
         @TestFactory
         Stream<DynamicTest> eachBadRequestGetsItsStatusAndNothingElse() {
             List<DynamicTest> tests = new ArrayList<>();
             for (Case c : CASES) {
                 tests.add(DynamicTest.dynamicTest(c.name(), () -> {
-                    RawHttp.Response r = RawHttp.send(port, c.request());
+                    RawHttp.Exchange e = RawHttp.exchange(port, c.request());
+                    RawHttp.Response r = e.response();
                     assertThat(r.statusLine()).isEqualTo(c.statusLine());
                     assertThat(r.bodyText()).isEqualTo(c.body());
-                    assertThat(r.headers()).containsEntry("content-type", "text/plain; charset=utf-8");
+                    assertThat(r.headers()).containsEntry("content-type", "text/plain; charset=utf-8")
+                            .containsEntry("x-content-type-options", "nosniff");
                     assertThat(r.headers().get("allow")).isEqualTo(c.allow());
+                    assertThat(e.closed()).as("the connection was closed after the answer").isTrue();
                     state.assertUnchanged();
                 }));
             }
             tests.add(DynamicTest.dynamicTest("afterwards: the same JWKS, nothing stored changed", BadRequestIT::assertUnharmed));
             return tests.stream();
+        }
+
+        private static final String TIMEOUTS = "issuer_http_request_read_timeouts_total";
+
+        /**
+         * Slowloris: a byte every 2 s resets any idle timer, but a request must arrive whole within
+         * issuer.http.request-read-timeout (10 s by default), so the connection is closed long before this
+         * head (about 110 s at that pace) is complete, without an answer.
+         */
+        @Test
+        void aClientSendingAByteNowAndThenIsCutOffAtTheRequestDeadline() throws Exception {
+            double before = Prometheus.value(managementPort, TIMEOUTS);
+            assertThat(before).as("%s is exposed from the start", TIMEOUTS).isNotNaN();
+            String head = "GET /openid/v1/jwks HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "s".repeat(20) + "\r\n\r\n";
+            int sent = 0;
+            boolean closed = false;
+            try (Socket socket = RawHttp.open("127.0.0.1", port, "")) {
+                while (sent < head.length() && !closed) {
+                    RawHttp.write(socket, head.substring(sent, sent + 1));
+                    sent++;
+                    closed = RawHttp.closedByServer(socket, 2_000);
+                }
+            }
+            assertThat(closed).as("closed by the service before the head was complete").isTrue();
+            assertThat(sent).isLessThan(head.length());
+            Prometheus.await(managementPort, TIMEOUTS, v -> v >= before + 1);
+            assertUnharmed();
+        }
+
+        /** A connection that sends nothing is closed at the same deadline (counted, unlike the 60 s idle timer). */
+        @Test
+        void aConnectionThatSendsNothingIsClosedAtTheRequestDeadline() throws Exception {
+            double before = Prometheus.value(managementPort, TIMEOUTS);
+            try (Socket socket = RawHttp.open("127.0.0.1", port, "")) {
+                assertThat(RawHttp.closedByServer(socket, 90_000)).isTrue();
+            }
+            Prometheus.await(managementPort, TIMEOUTS, v -> v >= before + 1);
+        }
+    }
+
+    @Nested
+    class ManagementPort {
+        /** Health shows the issuer, kids and error texts: by default only this host reaches it. */
+        @Test
+        void listensOnLoopbackOnlyByDefault() throws Exception {
+            assertThat(ListeningSockets.addresses(managementPort)).isNotEmpty().allMatch(InetAddress::isLoopbackAddress);
+            // The public port listens on every interface by default: the check does see such a bind.
+            assertThat(ListeningSockets.addresses(port)).anyMatch(InetAddress::isAnyLocalAddress);
+        }
+
+        /** Spring MVC logged two WARN lines for every 404; a caller's wrong path is not the service's problem. */
+        @Test
+        void aNotFoundIsNotLoggedAsAWarning() throws Exception {
+            String path = "/no-such-endpoint-" + System.nanoTime();
+            assertThat(get(managementPort, path).statusCode()).isEqualTo(404);
+            assertThat(get(managementPort, "/actuator" + path).statusCode()).isEqualTo(404);
+            // Logged (if at all) before the response was written, so it would be in the log by now.
+            assertThat(service.output().lines().filter(l -> l.contains(path) || l.contains("PageNotFound")).toList())
+                    .isEmpty();
         }
     }
 }

@@ -38,10 +38,28 @@ final class JarProcess implements AutoCloseable {
 
     /** @param jvmOptions options for the JVM itself (before -jar), e.g. for a faster start in loops */
     static JarProcess start(Path workDir, List<String> jvmOptions, String... args) throws IOException {
+        return launch(workDir, command(jvmOptions, args));
+    }
+
+    /**
+     * Started through bash after {@code ulimit -n limit} (soft and hard), as on a host with a low file
+     * descriptor limit; bash execs the JVM, so {@link #pid()} is the JVM's.
+     */
+    static JarProcess startWithDescriptorLimit(Path workDir, int limit, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("/bin/bash", "-c", "ulimit -n " + limit + " && exec \"$@\"", "bash"));
+        cmd.addAll(command(List.of(), args));
+        return launch(workDir, cmd);
+    }
+
+    private static List<String> command(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>(List.of(javaBin()));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar().toAbsolutePath().toString()));
         cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static JarProcess launch(Path workDir, List<String> cmd) throws IOException {
         Path log = Files.createTempFile("issuer-service", ".log");
         Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
@@ -93,6 +111,10 @@ final class JarProcess implements AutoCloseable {
     /** SIGKILL, as a node losing power: no shutdown hooks, the lease is not revoked. */
     void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     boolean alive() {
