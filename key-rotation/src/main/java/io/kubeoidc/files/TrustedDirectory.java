@@ -45,7 +45,7 @@ public final class TrustedDirectory {
             Entry self = Entry.of(real);
             String what = role + " " + abs + (real.equals(abs) ? "" : " (" + real + ")");
             if (!self.ownedByUs()) {
-                throw new UnsafeDirectoryException(what + " is owned by " + self.owner() + ", not by this service's user ("
+                throw new UnsafeDirectoryException(what + " is owned by " + self.ownerAndUid() + ", not by this service's user ("
                         + Entry.me() + ") or root: that user could replace the files in it", "chown " + Entry.me() + " " + real);
             }
             if (self.writableByOthers()) {
@@ -67,7 +67,7 @@ public final class TrustedDirectory {
                 String where = p + ", a directory above " + what + ",";
                 String elsewhere = ", or choose a directory elsewhere";
                 if (!e.ownedByUs()) {
-                    throw new UnsafeDirectoryException(where + " is owned by " + e.owner() + ", not by this service's user ("
+                    throw new UnsafeDirectoryException(where + " is owned by " + e.ownerAndUid() + ", not by this service's user ("
                             + Entry.me() + ") or root: that user could move " + abs.getFileName()
                             + " away and put their own in its place", "chown " + Entry.me() + " " + p + elsewhere);
                 }
@@ -114,7 +114,11 @@ public final class TrustedDirectory {
             int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
             int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             String name = Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName();
-            return new Entry(uid, mode, name.equals(Integer.toString(uid)) ? "uid " + uid : name + " (uid " + uid + ")");
+            return new Entry(uid, mode, name.equals(Integer.toString(uid)) ? "uid " + uid : name);
+        }
+
+        String ownerAndUid() {
+            return owner.startsWith("uid ") ? owner : owner + " (uid " + uid + ")";
         }
 
         static String me() {
