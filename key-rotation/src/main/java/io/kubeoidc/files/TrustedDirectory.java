@@ -46,7 +46,8 @@ public final class TrustedDirectory {
             String what = role + " " + abs + (real.equals(abs) ? "" : " (" + real + ")");
             if (!self.ownedByUs()) {
                 throw new UnsafeDirectoryException(what + " is owned by " + self.ownerAndUid() + ", not by this service's user ("
-                        + Entry.me() + ") or root: that user could replace the files in it", "chown " + Entry.me() + " " + real);
+                        + Entry.me() + ") or root: that user could replace the files in it", "check what it holds, then chown "
+                        + Entry.me() + " " + real);
             }
             if (self.writableByOthers()) {
                 throw new UnsafeDirectoryException(what + " is writable by " + self.writers() + " (mode " + self.octal()

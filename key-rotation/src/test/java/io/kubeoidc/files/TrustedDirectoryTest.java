@@ -73,7 +73,7 @@ class TrustedDirectoryTest {
         Files.setOwner(keys, nobody);
         assertThatThrownBy(() -> TrustedDirectory.check(keys, "key store", "700"))
                 .hasMessage("key store " + keys + " is owned by nobody (uid 65534), not by this service's user (root) or"
-                        + " root: that user could replace the files in it; fix: chown root " + keys);
+                        + " root: that user could replace the files in it; fix: check what it holds, then chown root " + keys);
         Files.setOwner(keys, Files.getOwner(tmp));
         Path above = dir("theirs", "rwxr-xr-x");
         Path inside = dir("theirs/keys", "rwx------");
