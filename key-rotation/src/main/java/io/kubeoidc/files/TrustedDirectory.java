@@ -155,10 +155,37 @@ public final class TrustedDirectory {
         }
     }
 
-    /** This process's user (the JDK reads the real uid; the service never changes its uid). */
+    /** This process's user (the real uid; the service never changes its uid). */
     private static final class CurrentUser {
-        private static final com.sun.security.auth.module.UnixSystem SYSTEM = new com.sun.security.auth.module.UnixSystem();
-        static final long UID = SYSTEM.getUid();
-        static final String NAME = SYSTEM.getUsername() == null ? Long.toString(UID) : SYSTEM.getUsername();
+        static final long UID;
+        static final String NAME;
+
+        static {
+            long uid;
+            String name;
+            try {
+                var system = new com.sun.security.auth.module.UnixSystem();
+                uid = system.getUid();
+                name = system.getUsername();
+            } catch (LinkageError noModule) { // a runtime image without jdk.security.auth
+                uid = procStatusUid();
+                name = System.getProperty("user.name");
+            }
+            UID = uid;
+            NAME = name == null || name.isBlank() || name.equals("?") ? Long.toString(uid) : name;
+        }
+
+        private static long procStatusUid() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("Uid:")) {
+                        return Long.parseLong(line.substring(4).strip().split("\\s+")[0]);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalStateException("cannot tell this process's user id", e);
+            }
+            throw new IllegalStateException("cannot tell this process's user id: no Uid line in /proc/self/status");
+        }
     }
 }
