@@ -1,12 +1,17 @@
 package io.kubeoidc.keyfiles;
 
 import io.kubeoidc.files.AtomicFiles;
+import io.kubeoidc.files.TrustedDirectory;
+import io.kubeoidc.files.UnsafeDirectoryException;
 import io.kubeoidc.keys.SigningKey;
 import io.kubeoidc.pem.PemKeyWriter;
 import io.kubeoidc.store.StoredKeys;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The files kube-apiserver reads when it does not use the external signer:
@@ -28,8 +33,22 @@ public final class KubeApiserverKeyFiles {
         }
     }
 
+    /** sa.key is 0600 itself; the directory is readable so that a kube-apiserver not running as root finds sa.pub. */
+    public static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
+
+    /**
+     * Creates the directory (0755) if missing and refuses one another local user could change: they could replace
+     * sa.key, and kube-apiserver would sign with their key.
+     *
+     * @throws UnsafeDirectoryException for a directory (or one above it) writable or owned by another user
+     */
+    public static void prepare(Path dir) throws IOException {
+        TrustedDirectory.create(dir, DIRECTORY_MODE, "key-files directory");
+    }
+
     /** Writes both files atomically, sa.pub first, each only when its content changes. */
     public static Written write(Path dir, StoredKeys keys) throws IOException {
+        prepare(dir);
         boolean pub = AtomicFiles.writeIfChanged(dir.resolve(PUBLIC_FILE),
                 PemKeyWriter.publicKeys(keys.keySet().published()), AtomicFiles.PUBLIC);
         Optional<SigningKey> active = keys.activeSigningKey();

@@ -2,6 +2,8 @@ package io.kubeoidc.store;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.kubeoidc.files.AtomicFiles;
+import io.kubeoidc.files.TrustedDirectory;
+import io.kubeoidc.files.UnsafeDirectoryException;
 import io.kubeoidc.keys.SigningKey;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.ManagedKey;
@@ -16,6 +18,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -72,9 +75,10 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
 
     @Override
     public StoredKeys load() {
+        checkDirectory();
         byte[] metadata;
         try {
-            metadata = Files.readAllBytes(dir.resolve(METADATA));
+            metadata = AtomicFiles.read(dir.resolve(METADATA));
         } catch (NoSuchFileException e) {
             return StoredKeys.EMPTY;
         } catch (IOException e) {
@@ -107,6 +111,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
 
     @Override
     public java.util.Optional<io.kubeoidc.rotation.RotationPolicy> recordedPolicy() {
+        checkDirectory();
         return PolicyFile.read(dir);
     }
 
@@ -116,7 +121,10 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         return Long.toString(storedRevision());
     }
 
-    /** Creates the store directory, only the owner may list or enter it; an existing one keeps its mode. */
+    /**
+     * Creates the store directory (and missing parents) 0700, only the owner may list or enter it; an existing one
+     * keeps its mode but must pass {@link #checkDirectory()}.
+     */
     public void ensureDirectory() {
         try {
             if (!Files.isDirectory(dir)) {
@@ -126,12 +134,28 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         } catch (IOException e) {
             throw new KeyStoreException(describe() + ": cannot create directory: " + e.getMessage(), e);
         }
+        checkDirectory();
+    }
+
+    /**
+     * Refuses a store another local user could change (see {@link TrustedDirectory} for the rule): checked on every
+     * read and commit, so a directory loosened while the service runs stops reloads rather than feeding them.
+     */
+    public void checkDirectory() {
+        try {
+            TrustedDirectory.check(dir, "key store", "700");
+        } catch (UnsafeDirectoryException e) {
+            throw new KeyStoreException(e.getMessage(), e);
+        } catch (java.io.UncheckedIOException e) {
+            throw new KeyStoreException(e.getMessage(), e);
+        }
     }
 
     /** The revision on disk, read without loading key files (cheap change detection). */
     public long storedRevision() {
+        checkDirectory();
         try {
-            Map<String, Object> json = JSONObjectUtils.parse(Files.readString(dir.resolve(METADATA), StandardCharsets.UTF_8));
+            Map<String, Object> json = JSONObjectUtils.parse(new String(AtomicFiles.read(dir.resolve(METADATA)), StandardCharsets.UTF_8));
             return JSONObjectUtils.getLong(json, "revision");
         } catch (NoSuchFileException e) {
             return 0;
@@ -156,11 +180,11 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                 SigningKey priv = provided.get(k.kid());
                 if (priv != null) {
                     write(privateFile(k.kid()), PemKeyWriter.privateKey(priv), AtomicFiles.PRIVATE);
-                } else if (k.hasPrivateKey() && !Files.isRegularFile(privateFile(k.kid()))) {
+                } else if (k.hasPrivateKey() && !Files.isRegularFile(privateFile(k.kid()), LinkOption.NOFOLLOW_LINKS)) {
                     throw new KeyStoreException(describe() + ": key " + k.kid()
                             + " needs its private key, which was neither given nor stored");
                 }
-                if (!Files.isRegularFile(publicFile(k.kid()))) {
+                if (!Files.isRegularFile(publicFile(k.kid()), LinkOption.NOFOLLOW_LINKS)) {
                     write(publicFile(k.kid()), PemKeyWriter.publicKeys(List.of(k.key())), AtomicFiles.PUBLIC);
                 }
             }
@@ -217,22 +241,47 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
     }
 
     private ParsedKey readKey(Path file, String kid, boolean wantPrivate) {
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
             throw new KeyStoreException(describe() + " is inconsistent: " + METADATA + " lists key " + kid
-                    + " but " + file.getFileName() + " is missing; restore the directory from backup");
+                    + " but " + file.getFileName() + (Files.isSymbolicLink(file) ? " is a symbolic link, which the store"
+                    + " never follows" : " is missing") + "; restore the directory from backup");
         }
         try {
-            return StoredKeyPem.expect(describe(), PemKeyReader.readFile(file), kid, wantPrivate);
+            byte[] pem;
+            try {
+                pem = AtomicFiles.read(file);
+            } catch (IOException e) {
+                throw new KeyFileException(file + ": cannot read: " + PemKeyReader.reason(e), e);
+            }
+            return StoredKeyPem.expect(describe(), PemKeyReader.read(file.toString(), pem), kid, wantPrivate);
         } catch (KeyFileException e) { // unreadable file
             throw new KeyStoreException(describe() + " is inconsistent: " + e.getMessage(), e);
         }
     }
 
-    /** Cross-process advisory lock on DIR/.lock, held only for the duration of one commit. */
+    /**
+     * Cross-process advisory lock on DIR/.lock, held only for the duration of one commit. Opened without following
+     * a symbolic link: the lock holder truncates it, which through a planted link would destroy another file.
+     */
     private Lock lock() throws IOException {
         Path lockFile = dir.resolve(LOCK);
-        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            if (Files.isSymbolicLink(lockFile)) {
+                throw new KeyStoreException(describe() + ": " + LOCK + " is a symbolic link (to "
+                        + Files.readSymbolicLink(lockFile) + "), which the store never follows; remove "
+                        + lockFile + " (the store recreates it)", e);
+            }
+            throw e;
+        }
+        if (!Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+            ch.close();
+            throw new KeyStoreException(describe() + ": " + LOCK + " is not a regular file; remove " + lockFile
+                    + " (the store recreates it)");
+        }
         long deadline = System.nanoTime() + lockTimeout.toNanos();
         try {
             while (true) {
@@ -248,7 +297,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                     return new Lock(ch, lock);
                 }
                 if (System.nanoTime() > deadline) {
-                    String holder = Files.readString(lockFile, StandardCharsets.US_ASCII).strip();
+                    String holder = new String(AtomicFiles.read(lockFile), StandardCharsets.US_ASCII).strip();
                     throw new StoreLockedException(describe() + " is locked by another writer"
                             + (holder.isEmpty() ? "" : " (pid " + holder + ")") + " for more than "
                             + lockTimeout.toSeconds() + " s; try again, or check for a stuck process");

@@ -56,7 +56,7 @@ public final class PolicyFile {
 
     public static Optional<RotationPolicy> read(Path storeDir) {
         try {
-            return Optional.of(decode(Files.readAllBytes(storeDir.resolve(NAME))));
+            return Optional.of(decode(AtomicFiles.read(storeDir.resolve(NAME))));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | java.text.ParseException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package io.kubeoidc.service.config;
 
+import io.kubeoidc.files.UnsafeDirectoryException;
 import io.kubeoidc.store.KeyStoreException;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
@@ -8,6 +9,11 @@ import org.springframework.boot.diagnostics.FailureAnalyzer;
 public class StartupFailureAnalyzer implements FailureAnalyzer {
     @Override
     public FailureAnalysis analyze(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof UnsafeDirectoryException e) { // often wrapped in a KeyStoreException: its fix is specific
+                return new FailureAnalysis(e.problem(), "Fix: " + e.fix() + ". Nothing was read from or written to it.", e);
+            }
+        }
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof InvalidConfigurationException e) {
                 return new FailureAnalysis(e.getMessage(), e.action(), e);

@@ -1,6 +1,7 @@
 package io.kubeoidc.service.rotation;
 
 import io.kubeoidc.keyfiles.KubeApiserverKeyFiles;
+import io.kubeoidc.service.config.InvalidConfigurationException;
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.store.StoredKeys;
 import io.micrometer.core.instrument.Counter;
@@ -29,6 +30,14 @@ class KeyFilesPublisher {
         this.restartCommand = settings.restartCommand();
         this.restartsNeeded = Counter.builder("issuer.keyfiles.restart.required")
                 .description("Times sa.key/sa.pub changed, each needing a kube-apiserver restart").register(registry);
+        if (directory != null) {
+            try {
+                KubeApiserverKeyFiles.prepare(directory); // a directory others could change stops the start
+            } catch (IOException e) {
+                throw new InvalidConfigurationException("cannot create issuer.key-files.directory " + directory + ": "
+                        + e.getMessage(), "Check that its parent exists and is writable by this user.", e);
+            }
+        }
     }
 
     /** Brings the files in line with the key set; cheap when the revision was already written. */
@@ -46,7 +55,7 @@ class KeyFilesPublisher {
                         written.publicKeys() ? "sa.pub " : "", written.signingKey() ? "sa.key" : "");
                 runRestartCommand();
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             log.error("Cannot write kube-apiserver key files in {}: {}", directory, e.getMessage());
         }
     }

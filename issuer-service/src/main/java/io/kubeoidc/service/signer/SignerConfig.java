@@ -20,7 +20,10 @@ class SignerConfig {
         return new SignerServer(settings.signer(), new SignerCore(keys, settings.signer(), registry));
     }
 
-    /** health/signer, part of the readiness group: UP when the socket accepts connections (or the signer is off). */
+    /**
+     * health/signer, part of the readiness group: UP when the socket at the path is the one this service bound and
+     * accepts connections (or the signer is off); DOWN with the reason otherwise.
+     */
     @Bean("signer")
     HealthIndicator signerHealth(ObjectProvider<SignerServer> server) {
         return () -> {
@@ -28,7 +31,9 @@ class SignerConfig {
             if (s == null) {
                 return Health.up().withDetail("enabled", false).build();
             }
-            return (s.accepting() ? Health.up() : Health.down()).withDetail("socket", s.socket().toString()).build();
+            String problem = s.problem();
+            return problem == null ? Health.up().withDetail("socket", s.socket().toString()).build()
+                    : Health.down().withDetail("socket", s.socket().toString()).withDetail("reason", problem).build();
         };
     }
 }

@@ -2,6 +2,7 @@ package io.kubeoidc.service.signer;
 
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
+import io.kubeoidc.files.TrustedDirectory;
 import io.kubeoidc.service.config.InvalidConfigurationException;
 import io.kubeoidc.service.config.SignerSettings;
 import io.netty.channel.EventLoopGroup;
@@ -16,9 +17,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +33,11 @@ import org.springframework.context.SmartLifecycle;
  * private (0700) directory, given its mode and group there, and only then renamed into place, so it is
  * never reachable with looser permissions. A stale socket file is removed; a live one (another signer
  * listening) stops the start. Uses Netty's NIO domain sockets: no native code, same on JDK 17 and 25.
+ *
+ * <p>The socket's directory is created 0700 (0750 and given issuer.signer.socket-group when that is set) and,
+ * created or not, must pass {@link TrustedDirectory}: whoever can write it could rename the socket away and
+ * bind their own, and kube-apiserver would take their keys and tokens. Readiness then checks that the socket at
+ * the path is still the one bound here (same device and inode).
  */
 public class SignerServer implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(SignerServer.class);
@@ -36,6 +45,8 @@ public class SignerServer implements SmartLifecycle {
     private final SignerSettings settings;
     private final SignerCore core;
     private volatile Server server;
+    /** Device and inode of the socket this server bound, as it was moved into place. */
+    private volatile Object boundFile;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private java.util.concurrent.ExecutorService signing;
@@ -53,15 +64,33 @@ public class SignerServer implements SmartLifecycle {
         return server != null && !server.isShutdown();
     }
 
-    /** Whether a client can connect right now (the readiness probe). */
-    public boolean accepting() {
+    /**
+     * Why kube-apiserver would not reach this signer at the socket path right now, or null when it would (the
+     * readiness probe): the server stopped, the file at the path is not the socket bound here (another process may
+     * be answering in its place), or nothing accepts connections.
+     */
+    public String problem() {
         if (!running()) {
-            return false;
+            return "the signer is not running";
+        }
+        Path socket = settings.socket();
+        try {
+            Object now = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (!now.equals(boundFile)) {
+                return "the file at " + socket + " is not the socket this service bound (" + boundFile + ", now " + now
+                        + "): another process may be answering kube-apiserver in its place; find out who replaced it,"
+                        + " then restart the service";
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            return "the socket " + socket + " was removed; restart the service to bind it again";
+        } catch (IOException e) {
+            return "cannot check the socket " + socket + ": " + e.getMessage();
         }
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            return ch.connect(UnixDomainSocketAddress.of(settings.socket()));
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return null;
         } catch (IOException e) {
-            return false;
+            return "the socket " + socket + " does not accept connections: " + e.getMessage();
         }
     }
 
@@ -70,7 +99,9 @@ public class SignerServer implements SmartLifecycle {
         Path socket = settings.socket();
         Path privateDir = null;
         try {
-            createParent(socket);
+            GroupPrincipal group = settings.group() == null ? null : socket.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByGroupName(settings.group());
+            createParent(socket, group);
             removeStale(socket);
             privateDir = createPrivateDir(socket);
             Path bound = privateDir.resolve("s");
@@ -92,12 +123,11 @@ public class SignerServer implements SmartLifecycle {
                     .addService(new V1SignerService(core, "v1alpha1").definition())
                     .build().start();
             Files.setPosixFilePermissions(bound, settings.mode());
-            if (settings.group() != null) {
-                GroupPrincipal group = socket.getFileSystem().getUserPrincipalLookupService()
-                        .lookupPrincipalByGroupName(settings.group());
+            if (group != null) {
                 Files.getFileAttributeView(bound, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group);
             }
             Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE);
+            boundFile = Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             Files.delete(privateDir);
             log.info("External signer (v1 and v1alpha1 ExternalJWTSigner) listening on {} (mode {}{})", socket,
                     PosixFilePermissions.toString(settings.mode()),
@@ -115,12 +145,28 @@ public class SignerServer implements SmartLifecycle {
         }
     }
 
-    private static void createParent(Path socket) throws IOException {
+    /** Creates the socket's directory 0700 (0750 for the group) if missing; refuses one others could change. */
+    private static void createParent(Path socket, GroupPrincipal group) throws IOException {
+        Path dir = socket.getParent();
+        Set<PosixFilePermission> mode = PosixFilePermissions.fromString(group == null ? "rwx------" : "rwxr-x---");
+        if (!Files.isDirectory(dir)) {
+            try {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(mode));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw new InvalidConfigurationException("cannot create the directory of issuer.signer.socket " + socket
+                        + ": " + e.getFile() + " exists and is not a directory", "Choose a socket path in a directory.", e);
+            }
+            if (group != null) { // kube-apiserver, in the group, must be able to enter it
+                PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                view.setGroup(group);
+                view.setPermissions(mode);
+            }
+        }
         try {
-            Files.createDirectories(socket.getParent());
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-            throw new InvalidConfigurationException("cannot create the directory of issuer.signer.socket " + socket + ": "
-                    + e.getFile() + " exists and is not a directory", "Choose a socket path in a directory.", e);
+            TrustedDirectory.check(dir, "the directory of issuer.signer.socket", group == null ? "700" : "750");
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 
@@ -186,7 +232,12 @@ public class SignerServer implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
             try {
-                Files.deleteIfExists(settings.socket());
+                // Only our own socket: one bound in its place by another process is evidence, not ours to remove.
+                Path socket = settings.socket();
+                if (boundFile != null && Files.exists(socket, LinkOption.NOFOLLOW_LINKS) && boundFile.equals(
+                        Files.readAttributes(socket, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey())) {
+                    Files.delete(socket);
+                }
             } catch (IOException e) {
                 log.warn("Cannot remove signer socket {}: {}", settings.socket(), e.getMessage());
             }

@@ -64,7 +64,16 @@ class BadInputIT {
         write("cert.pem", Files.readAllBytes(TestData.pem("rsa2048.cert.pem")), "rw-------");
         write("not-a-directory", "a plain file\n".getBytes(), "rw-r--r--");
         Files.createDirectory(work.resolve("run")); // where the signer's socket goes
+        // Directories other local users could change (@TempDir itself is 0700 under the sticky /tmp: trusted).
+        mkdir("loose", "rwxrwxrwx");
+        mkdir("loose/inner", "rwx------");
+        mkdir("group-writable", "rwxrwx---");
         before = FileSnapshot.of(work);
+    }
+
+    private void mkdir(String name, String mode) throws Exception {
+        Path d = Files.createDirectory(work.resolve(name));
+        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString(mode)); // not narrowed by the umask
     }
 
     private void write(String name, byte[] content, String mode) throws Exception {
@@ -73,11 +82,14 @@ class BadInputIT {
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(mode));
     }
 
-    /** Replaces {work}, {pem}, {kid} and {port:NAME} (a free port, or for "busy" one held open) in a case. */
+    /**
+     * Replaces {work}, {pem}, {kid}, {user} (who runs the tests) and {port:NAME} (a free port, or for "busy" one
+     * held open) in a case.
+     */
     private String fill(String text, Map<String, Integer> ports) {
         String s = text.replace("{work}", work.toString())
                 .replace("{pem}", TestData.dir().resolve("pem").toAbsolutePath().normalize().toString())
-                .replace("{kid}", kubeadmKid);
+                .replace("{kid}", kubeadmKid).replace("{user}", System.getProperty("user.name"));
         for (var p : ports.entrySet()) {
             s = s.replace("{port:" + p.getKey() + "}", Integer.toString(p.getValue()));
         }
@@ -159,6 +171,12 @@ class BadInputIT {
         return new CliCase(name, List.of(args), 1, "error: " + error + "\nnothing was changed\n");
     }
 
+    private static final String LOOSE_STORE = "key store {work}/loose is writable by its group and every user"
+            + " (mode 0777, owner {user}): they could replace the files in it";
+    private static final String LOOSE_PARENT = "{work}/loose, a directory above key store {work}/loose/inner, is writable"
+            + " by its group and every user without the sticky bit (mode 0777, owner {user}): they could move inner away"
+            + " and put their own in its place";
+
     static List<CliCase> cliCases() {
         String how = "(use 90s, 48h, 7d or PT48H)";
         return List.of(
@@ -201,6 +219,13 @@ class BadInputIT {
                         + " not 'http'; kube-apiserver and Entra ID reject anything else (issuer.allow-insecure-http=true"
                         + " permits http for local development only)",
                         "render", "static-pod", "--issuer", "http://oidc.example.com"),
+                cli("a store directory every user can write", LOOSE_STORE + "; fix: chmod 700 {work}/loose",
+                        "keys", "list", "--keys-dir", "loose"),
+                cli("a store directory its group can write", "key store {work}/group-writable is writable by its group"
+                        + " (mode 0770, owner {user}): they could replace the files in it; fix: chmod 700 {work}/group-writable",
+                        "keys", "rotate", "--keys-dir", "group-writable"),
+                cli("a store below a directory every user can write", LOOSE_PARENT + "; fix: chmod go-w {work}/loose,"
+                        + " or choose a directory elsewhere", "keys", "import", "--keys-dir", "loose/inner", "{pem}/kubeadm-sa.key"),
                 new CliCase("an unknown command", List.of("keys", "frobnicate"), 2,
                         "Unmatched argument at index 1: 'frobnicate'\n"));
     }
@@ -338,12 +363,29 @@ class BadInputIT {
                 service("signer and key files together", "issuer.signer.socket and issuer.key-files.directory are both set;"
                         + " kube-apiserver accepts either --service-account-signing-endpoint or the key-file flags, never both",
                         SIGNER, "--issuer.key-files.directory=pki"),
+                service("socket directory every user can write", "the directory of issuer.signer.socket {work}/loose is"
+                        + " writable by its group and every user (mode 0777, owner {user}): they could replace the files in it",
+                        "--issuer.signer.socket=loose/signer.sock"),
+                service("socket directory its group can write, with a socket group", "the directory of issuer.signer.socket"
+                        + " {work}/group-writable is writable by its group (mode 0770, owner {user}): they could replace the"
+                        + " files in it", "--issuer.signer.socket=group-writable/signer.sock",
+                        "--issuer.signer.socket-mode=0660", "--issuer.signer.socket-group=daemon"),
+                service("socket below a directory every user can write", "{work}/loose, a directory above the directory of"
+                        + " issuer.signer.socket {work}/loose/inner, is writable by its group and every user without the"
+                        + " sticky bit (mode 0777, owner {user}): they could move inner away and put their own in its place",
+                        "--issuer.signer.socket=loose/inner/signer.sock"),
                 service("publish-ahead under the refresh hint", "issuer.rotation.publish-ahead (PT24H) must be at least"
                         + " issuer.signer.refresh-hint (PT48H): kube-apiserver refreshes its key cache that often, and must"
                         + " know a key before it signs", SIGNER, "--issuer.signer.refresh-hint=2d"),
                 // stores, files and mirrors
                 service("key store directory is a file", "key store {work}/not-a-directory: cannot read keyset.json:"
                         + " {work}/not-a-directory/keyset.json: Not a directory", "--issuer.keys.directory=not-a-directory"),
+                service("key store directory every user can write", LOOSE_STORE, "--issuer.keys.directory=loose"),
+                service("key store below a directory every user can write", LOOSE_PARENT,
+                        "--issuer.keys.directory=loose/inner"),
+                service("key-files directory its group can write", "key-files directory {work}/group-writable is writable"
+                        + " by its group (mode 0770, owner {user}): they could replace the files in it",
+                        "--issuer.key-files.directory=group-writable"),
                 service("publisher keys file missing", "{work}/missing.pem: cannot read: no such file",
                         "--issuer.publisher.keys-file=missing.pem"),
                 service("publisher keys file with an Ed25519 key", "{pem}/ed25519.spki.pem: block 1 (PUBLIC KEY): " + ED25519,
