@@ -100,9 +100,12 @@ public final class Cli {
         spec.versionProvider(new BuildVersion());
         cmd.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Cli::commandList);
         if (spec.usageMessage().exitCodeList().isEmpty()) {
-            spec.usageMessage().exitCodeListHeading(ExitCodes.HEADING).exitCodeList(exitCodes(spec.subcommands().isEmpty()
-                    ? new String[] {"0:Success.", ExitCodes.FAILED, ExitCodes.USAGE}
-                    : new String[] {"0:Help or version printed.", "2:Usage error: no command, or an unknown one."}));
+            String[] codes = spec.userObject() instanceof CommandLine.HelpCommand
+                    ? new String[] {"0:Help printed.", "2:Usage error: an unknown command."}
+                    : !spec.subcommands().isEmpty()
+                    ? new String[] {"0:Help or version printed.", "2:Usage error: no command, or an unknown one."}
+                    : new String[] {"0:Success.", ExitCodes.FAILED, ExitCodes.USAGE};
+            spec.usageMessage().exitCodeListHeading(ExitCodes.HEADING).exitCodeList(exitCodes(codes));
         }
         cmd.getSubcommands().values().forEach(Cli::applyToEveryCommand);
     }
