@@ -40,7 +40,7 @@ final class StoreOptions {
 
     /** The store, which must exist: a typo in --keys-dir is an error, never an empty store. */
     KeyStore store() {
-        if (store == null && etcd.endpoints == null) {
+        if (etcd.endpoints == null) {
             requireDirectory(keysDir, "--keys-dir");
         }
         return storeOrNew();

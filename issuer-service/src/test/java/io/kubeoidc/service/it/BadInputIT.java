@@ -218,7 +218,9 @@ class BadInputIT {
                         + " not 'http'; kube-apiserver and Entra ID reject anything else (issuer.allow-insecure-http=true"
                         + " permits http for local development only)",
                         "render", "static-pod", "--issuer", "http://oidc.example.com"),
-                usage("an unknown command", "Unmatched argument at index 1: 'frobnicate'", "keys", "frobnicate"),
+                new CliCase("an unknown command", List.of("keys", "frobnicate"), 2, "error: Unmatched argument at index 1:"
+                        + " 'frobnicate'\nDid you mean: keys rotate or keys status?\nUsage: issuer-service keys [-hV] [COMMAND]\n"
+                        + "Try 'issuer-service keys --help' for more information.\n", false),
                 // A typo in --keys-dir is a wrong path, never an empty store.
                 readOnly("keys list of a directory that does not exist", "key store directory {work}/typo" + NO_DIR,
                         "keys", "list", "--keys-dir", "typo"),

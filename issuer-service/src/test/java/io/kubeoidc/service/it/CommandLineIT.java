@@ -144,10 +144,11 @@ class CommandLineIT {
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         Path script = work.resolve("issuer-service.bash");
         Files.writeString(script, r.stdout());
+        // compopt (for file names) only works inside real completion; its complaint here goes to /dev/null.
         String probe = "source " + script + "\n"
                 + "complete -p issuer-service\n"
                 + "complete_words() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(( $# - 1 )); COMP_LINE=\"$*\"; COMP_POINT=${#COMP_LINE};"
-                + " COMPREPLY=(); $(complete -p issuer-service | sed -E 's/.*-F ([^ ]+) .*/\\1/') issuer-service;"
+                + " COMPREPLY=(); $(complete -p issuer-service | sed -E 's/.*-F ([^ ]+) .*/\\1/') issuer-service 2>/dev/null;"
                 + " echo \"${COMPREPLY[*]}\"; }\n"
                 + "complete_words issuer-service ''\n"
                 + "complete_words issuer-service keys ''\n"
