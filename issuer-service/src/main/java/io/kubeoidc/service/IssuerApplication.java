@@ -8,8 +8,9 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
- * One jar, two faces: {@code java -jar issuer-service.jar} runs the service (Spring options start
- * with "--"); {@code java -jar issuer-service.jar keys ...} runs the CLI without starting Spring.
+ * One jar, two faces: {@code java -jar issuer-service.jar [--property=value...]} runs the service;
+ * {@code java -jar issuer-service.jar keys ...}, {@code --help} or {@code --version} runs the CLI without
+ * starting Spring (which would create ./data/keys and a private key wherever the user happens to be).
  */
 // No users: nothing here authenticates, so Boot's generated development password is only noise.
 @SpringBootApplication(exclude = UserDetailsServiceAutoConfiguration.class)
@@ -18,7 +19,7 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 public class IssuerApplication {
 
     public static void main(String[] args) {
-        if (args.length > 0 && !args[0].startsWith("-")) {
+        if (Cli.handles(args)) {
             System.exit(Cli.run(args));
         }
         SpringApplication.run(IssuerApplication.class, args);

@@ -12,6 +12,12 @@ import java.util.List;
 public final class ManualRotation {
     private ManualRotation() {}
 
+    /** The key {@code kid} of the set, or the error an operator's command reports for an unknown kid. */
+    public static ManagedKey known(KeySet current, String kid) {
+        return current.find(kid).orElseThrow(() -> new IllegalArgumentException("unknown kid " + kid
+                + "; `keys status` lists the kids in the store"));
+    }
+
     /** Publishes a NEXT key now; it still activates only after the gates and publish-ahead. */
     public static RotationPlan rotateNow(KeySet current, RotationPolicy policy, Instant now, KeySource source) {
         current.keys().stream().filter(k -> k.state() == KeyState.NEXT).findFirst().ifPresent(n -> {
@@ -38,8 +44,7 @@ public final class ManualRotation {
      */
     public static RotationPlan emergencyRevoke(KeySet current, String kid, RotationPolicy policy, Instant now,
                                                KeySource source) {
-        ManagedKey revoked = current.find(kid).orElseThrow(() -> new IllegalArgumentException("unknown kid " + kid
-                + "; `keys status` lists the kids in the store"));
+        ManagedKey revoked = known(current, kid);
         List<ManagedKey> keys = new ArrayList<>(current.keys());
         keys.remove(revoked);
         List<Transition> transitions = new ArrayList<>();
@@ -71,8 +76,7 @@ public final class ManualRotation {
 
     /** Drops an imported verify-only key (tokens it signed stop verifying). */
     public static RotationPlan removeVerifyOnly(KeySet current, String kid, Instant now) {
-        ManagedKey k = current.find(kid).orElseThrow(() -> new IllegalArgumentException("unknown kid " + kid
-                + "; `keys status` lists the kids in the store"));
+        ManagedKey k = known(current, kid);
         if (k.state() != KeyState.VERIFY_ONLY) {
             throw new IllegalStateException("kid " + kid + " is " + k.state() + ", not VERIFY_ONLY; rotation removes it"
                     + " when it is safe, or use `keys rotate --emergency --revoke " + kid + "` if it leaked");

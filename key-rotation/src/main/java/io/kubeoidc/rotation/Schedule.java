@@ -14,11 +14,12 @@ public record Schedule(Instant at, String what) {
                     ? new Schedule(null, "retires when the NEXT key activates")
                     : new Schedule(RotationPlanner.nextCreationTime(key, policy),
                             "a NEXT key is published (max-keys " + policy.maxKeys() + " permitting)");
+            // No durations or instants in the text: the CLI prints them (readably) in the policy line and NEXT AT.
             case NEXT -> key.confirmedAt() == null
-                    ? new Schedule(null, "activates " + policy.publishAhead()
-                            + " after every publication target confirms it (not yet confirmed)")
+                    ? new Schedule(null, "activates publish-ahead after every publication target confirms it"
+                            + " (not yet confirmed)")
                     : new Schedule(key.confirmedAt().plus(policy.publishAhead()),
-                            "activates (confirmed at " + key.confirmedAt() + ")");
+                            "activates (confirmed; published for publish-ahead by then)");
             case RETIRED -> new Schedule(key.stateSince().plus(policy.retention()),
                     "removed: every token it signed has expired");
             case VERIFY_ONLY -> key.removeAt() != null ? new Schedule(key.removeAt(), "removed (configured)")

@@ -7,6 +7,7 @@ import io.kubeoidc.pem.PemReadResult;
 import io.kubeoidc.store.KeyStore;
 import io.kubeoidc.store.StoredKeys;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -20,8 +21,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = {"Adopt existing keys, such as kubeadm's sa.key and sa.pub, so tokens signed before the move stay valid.",
                 "The first private key becomes the ACTIVE signing key; every key is published, in file order.",
-                "Every file is read and checked before the store is touched."})
-final class KeysImportCommand implements Callable<Integer> {
+                "Every file is read and checked before the store is touched; keys already in the store change nothing."},
+        exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.COMMITTED, ExitCodes.WRITE_FAILED, ExitCodes.USAGE})
+final class KeysImportCommand implements Callable<Integer>, StoreWriter {
     @Mixin
     StoreOptions dir;
 
@@ -31,10 +33,10 @@ final class KeysImportCommand implements Callable<Integer> {
     @Option(names = "--allow-skipped", description = "Import even if some PEM blocks are unusable (they are listed).")
     boolean allowSkipped;
 
-    @Option(names = "--remove-after", paramLabel = "DURATION",
-            description = "Drop the imported verify-only keys from the documents after this long (e.g. 48h, 7d);"
+    @Option(names = "--remove-after", paramLabel = "DURATION", converter = DurationText.Positive.class,
+            description = "With --verify-only: drop the imported keys from the documents after this long (e.g. 48h, 7d);"
                     + " default: keep them until `keys remove`.")
-    String removeAfter;
+    Duration removeAfter;
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "PEM files: private keys, public keys, certificates.")
     List<Path> files;
@@ -44,19 +46,30 @@ final class KeysImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (removeAfter != null && !verifyOnly) {
+            throw new UsageException("--remove-after applies to --verify-only imports: an imported signing key stays"
+                    + " until rotation retires it");
+        }
         List<PemReadResult> read = files.stream().map(PemKeyReader::readFile).toList();
-        KeyStore store = dir.store();
+        KeyStore store = dir.storeOrNew();
         StoredKeys current = store.load();
         Instant now = Instant.now();
-        Instant removeAt = removeAfter == null ? null : now.plus(DurationText.parse("--remove-after", removeAfter));
+        Instant removeAt = removeAfter == null ? null : now.plus(removeAfter);
         KeySetChange change = KeyImport.plan(current.keySet(), read, verifyOnly, allowSkipped, removeAt, now);
+        var out = spec.commandLine().getOut();
+        if (change.newKeys().isEmpty() && change.next().keys().equals(current.keySet().keys())) {
+            // Idempotent: a re-run (a provisioning script, a retry) must not move the revision.
+            change.notes().forEach(out::println);
+            out.println("nothing to change: every key is already in " + store.describe() + " (revision "
+                    + current.keySet().revision() + ")");
+            return 0;
+        }
         dir.policy().validated();
         if (change.next().keys().size() > dir.policy().maxKeys()) {
             throw new IllegalStateException("max-keys: the import would publish " + change.next().keys().size()
                     + " keys and issuer.rotation.max-keys is " + dir.policy().maxKeys());
         }
         StoredKeys committed = store.commit(current.keySet().revision(), change.next(), change.newKeys());
-        var out = spec.commandLine().getOut();
         change.notes().forEach(out::println);
         out.println("imported into " + store.describe() + ": " + committed.keySet().keys().size()
                 + " published key(s), revision " + committed.keySet().revision());

@@ -1,13 +1,15 @@
 package io.kubeoidc.service.cli;
 
 import io.kubeoidc.keyset.ManagedKey;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "list", mixinStandardHelpOptions = true, description = "Print every key: kid, algorithm, size and state.")
+@Command(name = "list", mixinStandardHelpOptions = true, description = "Print every key: kid, algorithm, size, state, since when, and origin.",
+        exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.PRINTED, ExitCodes.READ_FAILED, ExitCodes.USAGE})
 final class KeysListCommand implements Callable<Integer> {
     @Mixin
     StoreOptions dir;
@@ -22,11 +24,12 @@ final class KeysListCommand implements Callable<Integer> {
         if (set == null) {
             return 0;
         }
-        String format = "%-43s  %-5s  %-5s  %-11s  %-20s  %s%n";
-        out.printf(format, "KID", "ALG", "SIZE", "STATE", "SINCE", "ORIGIN");
+        Instant now = Instant.now();
+        Table table = new Table("KID", "ALG", "SIZE", "STATE", "SINCE", "ORIGIN");
         for (ManagedKey k : set.keys()) {
-            out.printf(format, k.kid(), k.key().algorithm(), k.key().size(), k.state(), k.stateSince(), k.origin());
+            table.row(k.kid(), k.key().algorithm(), k.key().size(), k.state(), DurationText.when(k.stateSince(), now), k.origin());
         }
+        table.print(out, "");
         return 0;
     }
 }

@@ -10,12 +10,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "remove", mixinStandardHelpOptions = true,
-        description = "Remove an imported VERIFY_ONLY key from the documents (tokens it signed stop verifying).")
-final class KeysRemoveCommand implements Callable<Integer> {
+        description = "Remove an imported VERIFY_ONLY key from the documents (tokens it signed stop verifying).",
+        exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {"0:Committed.", ExitCodes.WRITE_FAILED, ExitCodes.USAGE})
+final class KeysRemoveCommand implements Callable<Integer>, StoreWriter {
     @Mixin
     StoreOptions dir;
 
-    @Parameters(paramLabel = "KID")
+    @Parameters(paramLabel = "KID", description = "The kid, as `keys list` prints it.")
     String kid;
 
     @Spec

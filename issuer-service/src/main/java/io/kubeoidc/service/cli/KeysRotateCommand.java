@@ -1,5 +1,6 @@
 package io.kubeoidc.service.cli;
 
+import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.rotation.ManualRotation;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -13,8 +14,11 @@ import picocli.CommandLine.Spec;
         description = {"Start a rotation now: a new NEXT key is published; it activates only after every publication",
                 "target confirms it and publish-ahead has passed.",
                 "With --emergency --revoke KID (for a leaked key): remove KID from every document at once and",
-                "activate a new key at once."})
-final class KeysRotateCommand implements Callable<Integer> {
+                "activate a new key at once."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {ExitCodes.COMMITTED, "1:Error or refusal (also --emergency without --yes, after listing the"
+                + " consequences); nothing was changed.", ExitCodes.USAGE})
+final class KeysRotateCommand implements Callable<Integer>, StoreWriter {
     @Mixin
     StoreOptions dir;
 
@@ -32,21 +36,23 @@ final class KeysRotateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!emergency && (revoke != null || yes)) {
+            throw new UsageException("--revoke and --yes belong to --emergency");
+        }
+        if (emergency && revoke == null) {
+            throw new UsageException("--emergency needs --revoke KID (the leaked key)");
+        }
         var out = spec.commandLine().getOut();
         var policy = dir.policy();
         if (!emergency) {
-            if (revoke != null || yes) {
-                throw new IllegalArgumentException("--revoke and --yes belong to --emergency");
-            }
             dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), StoreOptions::generate), out);
             return 0;
         }
-        if (revoke == null) {
-            throw new IllegalArgumentException("--emergency needs --revoke KID (the leaked key)");
-        }
         if (!yes) {
+            // The consequences of revoking this key, so only for a kid that is in the store.
+            ManagedKey key = ManualRotation.known(dir.store().load().keySet(), revoke);
             var err = spec.commandLine().getErr();
-            err.println("Emergency revocation of " + revoke + " will:");
+            err.println("Emergency revocation of " + revoke + " (" + key.state() + ") will:");
             err.println("  - remove it from the JWKS at once: every token it signed stops verifying, so workloads");
             err.println("    holding such tokens fail until kubelet refreshes them (at 80% of their lifetime);");
             err.println("  - if it was signing, make a new key sign at once, before relying parties have fetched it:");

@@ -3,6 +3,7 @@ package io.kubeoidc.service.cli;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.rotation.RotationPolicy;
 import io.kubeoidc.rotation.Schedule;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "The key table (kid, alg, state, since, next transition and what gates it) and the rotation policy.")
+        description = "The key table (kid, alg, state, since, next transition and what gates it) and the rotation policy.",
+        exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.PRINTED, ExitCodes.READ_FAILED, ExitCodes.USAGE})
 final class KeysStatusCommand implements Callable<Integer> {
     @Mixin
     StoreOptions dir;
@@ -24,20 +26,22 @@ final class KeysStatusCommand implements Callable<Integer> {
         var set = dir.loadOrSayEmpty(out);
         RotationPolicy policy = dir.policy();
         boolean fromService = dir.store().recordedPolicy().isPresent();
+        Instant now = Instant.now();
         if (set != null) {
-            String format = "%-43s  %-5s  %-11s  %-20s  %-20s  %s%n";
-            out.printf(format, "KID", "ALG", "STATE", "SINCE", "NEXT AT", "NEXT");
+            Table table = new Table("KID", "ALG", "STATE", "SINCE", "NEXT AT", "NEXT");
             for (ManagedKey k : set.keys()) {
                 Schedule s = Schedule.of(k, set, policy);
-                out.printf(format, k.kid(), k.key().algorithm(), k.state(), k.stateSince(),
-                        s.at() == null ? "-" : s.at(), s.what());
+                table.row(k.kid(), k.key().algorithm(), k.state(), DurationText.when(k.stateSince(), now),
+                        DurationText.when(s.at(), now), s.what());
             }
+            table.print(out, "");
         }
         out.println();
         out.println("policy" + (fromService ? " (as the service last ran)" : " (defaults: the service has not run here)")
-                + ": period " + policy.period() + ", publish-ahead " + policy.publishAhead() + ", retention "
-                + policy.retention() + ", max token lifetime " + policy.maxTokenLifetime() + ", algorithm "
-                + policy.keySpec().label() + ", max-keys " + policy.maxKeys());
+                + ": period " + DurationText.format(policy.period()) + ", publish-ahead " + DurationText.format(policy.publishAhead())
+                + ", retention " + DurationText.format(policy.retention()) + ", max token lifetime "
+                + DurationText.format(policy.maxTokenLifetime()) + ", algorithm " + policy.keySpec().label()
+                + ", max-keys " + policy.maxKeys());
         out.println("store revision " + (set == null ? 0 : set.revision()));
         return 0;
     }

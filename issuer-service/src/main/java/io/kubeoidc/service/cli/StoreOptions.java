@@ -10,6 +10,7 @@ import io.kubeoidc.store.KeyStore;
 import io.kubeoidc.store.StoredKeys;
 import io.kubeoidc.store.etcd.EtcdKeyStore;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -37,16 +38,38 @@ final class StoreOptions {
 
     private KeyStore store;
 
+    /** The store, which must exist: a typo in --keys-dir is an error, never an empty store. */
     KeyStore store() {
+        if (etcd.endpoints == null) {
+            requireDirectory(keysDir, "--keys-dir");
+        }
+        return storeOrNew();
+    }
+
+    /** The store, or for a directory that does not exist yet, a new one it creates at the first commit (import). */
+    KeyStore storeOrNew() {
         if (store == null) {
             store = etcd.endpoints == null ? new DirectoryKeyStore(keysDir) : etcdStore();
         }
         return store;
     }
 
+    /**
+     * Fails for a key store directory that does not exist: every command that reads a store (and doctor's
+     * --keys-dir) says so instead of reporting an empty store.
+     */
+    static void requireDirectory(Path dir, String option) {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (!Files.exists(abs)) {
+            throw new IllegalArgumentException("key store directory " + abs + " does not exist (" + option
+                    + " names the service's issuer.keys.directory; its default is ./data/keys in the service's"
+                    + " working directory)");
+        }
+    }
+
     private KeyStore etcdStore() {
         if (encryptionKeyFile == null) {
-            throw new IllegalArgumentException("--etcd-endpoints needs --encryption-key-file (the key-encryption key"
+            throw new UsageException("--etcd-endpoints needs --encryption-key-file (the key-encryption key"
                     + " every replica uses), or $ISSUER_KEYS_ENCRYPTION_KEY_FILE");
         }
         SealedBox box = new SealedBox(KeyEncryptionKey.readFile(encryptionKeyFile));
@@ -66,7 +89,7 @@ final class StoreOptions {
 
     /** The policy the service last ran with, or the defaults. */
     RotationPolicy policy() {
-        return store().recordedPolicy().orElseGet(() -> RotationPolicy.defaults(Duration.ofHours(1)));
+        return storeOrNew().recordedPolicy().orElseGet(() -> RotationPolicy.defaults(Duration.ofHours(1)));
     }
 
     /**
@@ -78,6 +101,7 @@ final class StoreOptions {
         StoredKeys current = s.load();
         RotationPlan plan = change.apply(current);
         StoredKeys committed = s.commit(current.keySet().revision(), plan.next(), plan.newKeys());
+        // The audit-log form (ISO-8601 durations), as the service logs the same transitions.
         plan.transitions().forEach(t -> out.println(t));
         out.println("committed revision " + committed.keySet().revision() + " to " + s.describe()
                 + "; running replicas apply it within issuer.rotation.check-interval (etcd: within a second)");

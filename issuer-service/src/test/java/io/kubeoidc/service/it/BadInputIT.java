@@ -159,17 +159,34 @@ class BadInputIT {
 
     // ------------------------------------------------------------------------------------------------ the CLI
 
-    /** @param output what the command prints, verbatim (its error and "nothing was changed" for exit 1) */
-    record CliCase(String name, List<String> args, int exit, String output) {
+    /**
+     * @param output  what the command prints, verbatim (its error, and "nothing was changed" for a writing command)
+     * @param changes whether the command writes; only then may it say "nothing was changed"
+     */
+    record CliCase(String name, List<String> args, int exit, String output, boolean changes) {
         @Override
         public String toString() {
             return name;
         }
     }
 
+    /** A writing command that refuses: exit 1, its error and "nothing was changed". */
     private static CliCase cli(String name, String error, String... args) {
-        return new CliCase(name, List.of(args), 1, "error: " + error + "\nnothing was changed\n");
+        return new CliCase(name, List.of(args), 1, "error: " + error + "\nnothing was changed\n", true);
     }
+
+    /** A read-only command that fails: exit 1 and its error, with no talk of changes it never makes. */
+    private static CliCase readOnly(String name, String error, String... args) {
+        return new CliCase(name, List.of(args), 1, "error: " + error + "\n", false);
+    }
+
+    /** A wrong command line: exit 2, the error and the synopsis. */
+    private static CliCase usage(String name, String error, String... args) {
+        return new CliCase(name, List.of(args), 2, "error: " + error + "\nUsage: issuer-service ", false);
+    }
+
+    private static final String NO_DIR = " does not exist (--keys-dir names the service's issuer.keys.directory;"
+            + " its default is ./data/keys in the service's working directory)";
 
     private static final String LOOSE_STORE = "key store {work}/loose is writable by its group and every user"
             + " (mode 0777, owner {user}): they could replace the files in it";
@@ -188,11 +205,11 @@ class BadInputIT {
                         "keys", "import", "--verify-only", "--keys-dir", "data/keys", "does-not-exist.pem"),
                 cli("a directory as the key file", "data: cannot read: Is a directory",
                         "keys", "import", "--verify-only", "--keys-dir", "data/keys", "data"),
-                cli("--remove-after abc", "--remove-after 'abc' is not a positive duration " + how,
+                usage("--remove-after abc", "Invalid value for option '--remove-after': 'abc' is not a positive duration " + how,
                         "keys", "import", "--verify-only", "--keys-dir", "data/keys", "--remove-after", "abc", "{pem}/kubeadm-sa.pub"),
-                cli("--remove-after negative", "--remove-after '-5h' is not a positive duration " + how,
+                usage("--remove-after negative", "Invalid value for option '--remove-after': '-5h' is not a positive duration " + how,
                         "keys", "import", "--verify-only", "--keys-dir", "data/keys", "--remove-after=-5h", "{pem}/kubeadm-sa.pub"),
-                cli("--remove-after zero", "--remove-after '0s' is not a positive duration " + how,
+                usage("--remove-after zero", "Invalid value for option '--remove-after': '0s' is not a positive duration " + how,
                         "keys", "import", "--verify-only", "--keys-dir", "data/keys", "--remove-after", "0s", "{pem}/kubeadm-sa.pub"),
                 cli("--keys-dir is a file", "key store {work}/not-a-directory: cannot read keyset.json:"
                         + " {work}/not-a-directory/keyset.json: Not a directory",
@@ -209,25 +226,55 @@ class BadInputIT {
                         "keys", "remove", "--keys-dir", "data/keys", "no-such-kid"),
                 cli("revoke an unknown kid", "unknown kid no-such-kid; `keys status` lists the kids in the store",
                         "keys", "rotate", "--keys-dir", "data/keys", "--emergency", "--revoke", "no-such-kid", "--yes"),
-                cli("--emergency without --revoke", "--emergency needs --revoke KID (the leaked key)",
+                usage("--emergency without --revoke", "--emergency needs --revoke KID (the leaked key)",
                         "keys", "rotate", "--keys-dir", "data/keys", "--emergency"),
-                cli("--revoke without --emergency", "--revoke and --yes belong to --emergency",
+                usage("--revoke without --emergency", "--revoke and --yes belong to --emergency",
                         "keys", "rotate", "--keys-dir", "data/keys", "--revoke", "{kid}"),
                 new CliCase("--emergency without --yes", List.of("keys", "rotate", "--keys-dir", "data/keys", "--emergency",
-                        "--revoke", "{kid}"), 1, "Nothing was changed. Re-run with --yes to proceed.\n"),
-                cli("a static pod for an http issuer", "issuer URL 'http://oidc.example.com' must use the https scheme,"
+                        "--revoke", "{kid}"), 1, "Nothing was changed. Re-run with --yes to proceed.\n", true),
+                readOnly("a static pod for an http issuer", "issuer URL 'http://oidc.example.com' must use the https scheme,"
                         + " not 'http'; kube-apiserver and Entra ID reject anything else (issuer.allow-insecure-http=true"
                         + " permits http for local development only)",
                         "render", "static-pod", "--issuer", "http://oidc.example.com"),
-                cli("a store directory every user can write", LOOSE_STORE + "; fix: chmod 700 {work}/loose",
+                readOnly("a store directory every user can write", LOOSE_STORE + "; fix: chmod 700 {work}/loose",
                         "keys", "list", "--keys-dir", "loose"),
                 cli("a store directory its group can write", "key store {work}/group-writable is writable by its group"
                         + " (mode 0770, owner {user}): they could replace the files in it; fix: chmod 700 {work}/group-writable",
                         "keys", "rotate", "--keys-dir", "group-writable"),
                 cli("a store below a directory every user can write", LOOSE_PARENT + "; fix: chmod go-w {work}/loose,"
                         + " or choose a directory elsewhere", "keys", "import", "--keys-dir", "loose/inner", "{pem}/kubeadm-sa.key"),
-                new CliCase("an unknown command", List.of("keys", "frobnicate"), 2,
-                        "Unmatched argument at index 1: 'frobnicate'\n"));
+                new CliCase("an unknown command", List.of("keys", "frobnicate"), 2, "error: Unmatched argument at index 1:"
+                        + " 'frobnicate'\nDid you mean: keys rotate or keys status?\nUsage: issuer-service keys [-hV] [COMMAND]\n"
+                        + "Try 'issuer-service keys --help' for more information.\n", false),
+                // A typo in --keys-dir is a wrong path, never an empty store.
+                readOnly("keys list of a directory that does not exist", "key store directory {work}/typo" + NO_DIR,
+                        "keys", "list", "--keys-dir", "typo"),
+                readOnly("keys status of a directory that does not exist", "key store directory {work}/typo" + NO_DIR,
+                        "keys", "status", "--keys-dir", "typo"),
+                cli("keys remove in a directory that does not exist", "key store directory {work}/typo" + NO_DIR,
+                        "keys", "remove", "--keys-dir", "typo", "{kid}"),
+                cli("keys rotate in a directory that does not exist", "key store directory {work}/typo" + NO_DIR,
+                        "keys", "rotate", "--keys-dir", "typo"),
+                readOnly("keys list of a file", "key store {work}/not-a-directory: cannot read keyset.json:"
+                        + " {work}/not-a-directory/keyset.json: Not a directory", "keys", "list", "--keys-dir", "not-a-directory"),
+                // Usage errors exit 2, as docs/cli.md says.
+                usage("--yes without --emergency", "--revoke and --yes belong to --emergency",
+                        "keys", "rotate", "--keys-dir", "data/keys", "--yes"),
+                usage("--remove-after without --verify-only", "--remove-after applies to --verify-only imports: an"
+                        + " imported signing key stays until rotation retires it",
+                        "keys", "import", "--keys-dir", "data/keys", "--remove-after", "7d", "{pem}/ec-p256.sec1.pem"),
+                usage("ha status without endpoints", "--etcd-endpoints (or $ISSUER_KEYS_ETCD_ENDPOINTS) is required",
+                        "ha", "status"),
+                usage("etcd without a key-encryption key", "--etcd-endpoints needs --encryption-key-file (the"
+                        + " key-encryption key every replica uses), or $ISSUER_KEYS_ENCRYPTION_KEY_FILE",
+                        "keys", "list", "--etcd-endpoints", "https://127.0.0.1:2379"),
+                // An unknown kid is named before any consequences are listed.
+                cli("--emergency without --yes for an unknown kid", "unknown kid no-such-kid; `keys status` lists the"
+                        + " kids in the store", "keys", "rotate", "--keys-dir", "data/keys", "--emergency", "--revoke", "no-such-kid"),
+                // Importing what is already there changes nothing, not even the revision.
+                new CliCase("re-import of a key already in the store", List.of("keys", "import", "--verify-only",
+                        "--keys-dir", "data/keys", "{pem}/kubeadm-sa.pub"), 0, "is already in the set\nnothing to change:"
+                        + " every key is already in key store {work}/data/keys (revision 1)\n", false));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -236,6 +283,12 @@ class BadInputIT {
         var r = JarProcess.run(work, c.args().stream().map(a -> fill(a, Map.of())).toArray(String[]::new));
         assertThat(r.exitCode()).as(r.output()).isEqualTo(c.exit());
         assertThat(r.output()).contains(fill(c.output(), Map.of()));
+        if (!c.changes()) {
+            assertThat(r.output()).doesNotContain("othing was changed");
+        }
+        if (!c.output().contains("Re-run with --yes")) {
+            assertThat(r.output()).doesNotContain("Emergency revocation");
+        }
         before.assertUnchanged();
     }
 

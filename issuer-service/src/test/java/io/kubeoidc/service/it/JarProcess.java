@@ -78,6 +78,33 @@ final class JarProcess implements AutoCloseable {
 
     record Result(int exitCode, String output) {}
 
+    /**
+     * Runs a CLI command with stdout and stderr redirected to files, as {@code cmd > out 2> err} in a shell:
+     * what reaches a file is what the command flushed before it exited.
+     */
+    static Separated runSeparated(Path workDir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(javaBin()));
+        cmd.addAll(SHORT_LIVED);
+        cmd.addAll(List.of("-jar", jar().toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("issuer-service", ".stdout");
+        Path err = Files.createTempFile("issuer-service", ".stderr");
+        try {
+            Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(out.toFile())
+                    .redirectError(err.toFile()).start();
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new IllegalStateException("process did not finish within 60 s: " + Files.readString(err));
+            }
+            return new Separated(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    record Separated(int exitCode, String stdout, String stderr) {}
+
     /** Waits until the management health endpoint answers UP, or fails with the process log. */
     JarProcess awaitReady(int managementPort) throws Exception {
         HttpClient http = HttpClient.newHttpClient();

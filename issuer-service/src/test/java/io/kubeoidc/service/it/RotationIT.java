@@ -145,7 +145,7 @@ class RotationIT {
             assertThat(rotate.output()).contains("from=NEW to=NEXT why=\"rotate command");
             var status = JarProcess.run(work, "keys", "status");
             assertThat(status.output()).containsPattern(first + "\\s+RS256\\s+ACTIVE")
-                    .containsPattern("RS256\\s+NEXT").contains("(as the service last ran)").contains("publish-ahead PT3S");
+                    .containsPattern("RS256\\s+NEXT").contains("(as the service last ran)").contains("publish-ahead 3 s,");
 
             long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             while (activeKid(mgmt).equals(first) && System.nanoTime() < deadline) {

@@ -71,7 +71,7 @@ class ZeroConfigIT {
         assertThat(Files.readString(keyFile)).startsWith("-----BEGIN RSA PRIVATE KEY-----");
 
         var list = JarProcess.run(work, "keys", "list");
-        assertThat(list.output()).containsPattern(kid + "\\s+RS256\\s+2048\\s+ACTIVE\\s+\\S+\\s+generated");
+        assertThat(list.output()).containsPattern(kid + "\\s+RS256\\s+2048\\s+ACTIVE\\s+\\S+Z \\([^)]+\\)\\s+generated");
 
         try (JarProcess again = JarProcess.start(work, args).awaitReady(mgmt)) {
             assertThat(JWKSet.parse(get(port, "/openid/v1/jwks")).getKeys()).extracting(JWK::getKeyID).containsExactly(kid);
