@@ -74,8 +74,8 @@ class AzureMirrorIT {
 
     /** The value of an unlabelled sample, or -1 when the page lacks it. */
     private static double sample(String metrics, String name) {
-        return metrics.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
-                .findFirst().orElse(-1);
+        return metrics.lines().filter(l -> l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1))).findFirst().orElse(-1);
     }
 
     @Test
@@ -103,7 +103,8 @@ class AzureMirrorIT {
                 byte[] jwksA = get("http://127.0.0.1:" + portA + "/openid/v1/jwks").body();
                 byte[] discoveryA = get("http://127.0.0.1:" + portA + "/.well-known/openid-configuration").body();
                 String before = awaitMetrics(mgmtA, "the first publication counted and verified", m ->
-                        m.contains("issuer_mirror_published_total 4.0") && m.contains("issuer_mirror_verified{mirror=\"azure-blob\"} 1.0")
+                        m.contains("issuer_mirror_published_total 4.0") && sample(m, "issuer_mirror_drift_repaired_total") >= 0
+                                && m.contains("issuer_mirror_verified{mirror=\"azure-blob\"} 1.0")
                                 && m.contains("issuer_mirror_verified{mirror=\"filesystem\"} 1.0"));
                 double driftBefore = sample(before, "issuer_mirror_drift_repaired_total");
                 var jwksBlob = container.getBlobClient("cluster-a/openid/v1/jwks");
