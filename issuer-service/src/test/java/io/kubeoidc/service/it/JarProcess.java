@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /** The real issuer-service.jar, run as a separate process exactly as a user runs it. */
 final class JarProcess implements AutoCloseable {
@@ -70,7 +73,11 @@ final class JarProcess implements AutoCloseable {
      */
     static final Duration LOADED_MACHINE = Duration.ofSeconds(180);
 
-    /** Waits until the management health endpoint answers UP, or fails with the process log. */
+    /**
+     * Waits until the management health endpoint answers UP from this process, or fails with the process log.
+     * "From this process": another one may have taken the port since it was picked (then this one fails to
+     * bind and exits), and must not be mistaken for it.
+     */
     JarProcess awaitReady(int managementPort) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + LOADED_MACHINE.toNanos();
@@ -81,7 +88,7 @@ final class JarProcess implements AutoCloseable {
             try {
                 var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
                         + "/actuator/health/readiness")).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                if (r.statusCode() == 200 && listensOn(managementPort)) {
                     return this;
                 }
             } catch (IOException notYet) {
@@ -90,6 +97,28 @@ final class JarProcess implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IllegalStateException("service not ready within " + LOADED_MACHINE.toSeconds() + " s:\n" + output());
+    }
+
+    /** Whether this process holds the listening TCP socket on {@code port} (Linux: /proc/net and its fds). */
+    private boolean listensOn(int port) throws IOException {
+        Set<String> sockets = new HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.strip().split("\\s+"); // sl local_address rem_address st ... inode
+                if (f.length > 9 && f[3].equals("0A") && f[1].endsWith(String.format(":%04X", port))) {
+                    sockets.add("socket:[" + f[9] + "]");
+                }
+            }
+        }
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return sockets.contains(Files.readSymbolicLink(fd).toString());
+                } catch (IOException closedMeanwhile) {
+                    return false;
+                }
+            });
+        }
     }
 
     /** Waits for the process to exit on its own (a refused configuration). */
