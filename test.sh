@@ -9,13 +9,15 @@ cd "$(dirname "$0")"
 # Debian packages the tests call as independent tools: openssl (reads the keys we write),
 # python3 (a second process holding the store's lock), and the Python gRPC and JWT libraries the
 # kube-apiserver conformance client uses (Debian puts them under /usr/bin/python3), etcd-server
-# for the high-availability tests (a real three-member cluster on loopback), and wrk and nginx-light
-# for the benchmarks' HTTP comparison.
+# for the high-availability tests (a real three-member cluster on loopback), wrk and nginx-light for
+# the benchmarks' HTTP comparison, and curl, which every benchmark step polls readiness with (minimal
+# Debian images lack it).
 need=()
 [ -x /usr/bin/etcd ] || need+=(etcd-server)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/python3 ] || need+=(python3)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 if ! /usr/bin/python3 -c 'import grpc, grpc_tools, jwt, cryptography' >/dev/null 2>&1; then
   need+=(python3-grpcio python3-grpc-tools python3-jwt python3-cryptography)

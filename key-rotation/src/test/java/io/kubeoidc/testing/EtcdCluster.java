@@ -1,7 +1,6 @@
 package io.kubeoidc.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -183,10 +182,8 @@ public final class EtcdCluster implements AutoCloseable {
         return "m" + i;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return FreePorts.next(); // never in the ephemeral range: a killed member restarts on the same ports
     }
 
     @Override

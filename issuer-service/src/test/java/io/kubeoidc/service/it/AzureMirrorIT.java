@@ -48,7 +48,7 @@ class AzureMirrorIT {
     }
 
     private static void awaitPublic(String url, byte[] expected) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         HttpResponse<byte[]> r = get(url);
         while (!(r.statusCode() == 200 && java.util.Arrays.equals(r.body(), expected)) && System.nanoTime() < deadline) {
             Thread.sleep(200);
@@ -58,6 +58,24 @@ class AzureMirrorIT {
         assertThat(r.body()).as(url).isEqualTo(expected);
         assertThat(r.headers().firstValue("Content-Type")).as(url).contains("application/json");
         assertThat(r.headers().firstValue("Cache-Control")).as(url).contains("public, max-age=300");
+    }
+
+    /** Polls the Prometheus page until {@code condition} holds (30 s), and returns the page it held on. */
+    private static String awaitMetrics(int mgmt, String what, java.util.function.Predicate<String> condition) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String m = new String(get("http://127.0.0.1:" + mgmt + "/actuator/prometheus").body(), StandardCharsets.UTF_8);
+        while (!condition.test(m) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            m = new String(get("http://127.0.0.1:" + mgmt + "/actuator/prometheus").body(), StandardCharsets.UTF_8);
+        }
+        assertThat(condition.test(m)).as("%s, in:%n%s", what, m).isTrue();
+        return m;
+    }
+
+    /** The value of an unlabelled sample, or -1 when the page lacks it. */
+    private static double sample(String metrics, String name) {
+        return metrics.lines().filter(l -> l.startsWith(name + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1))).findFirst().orElse(-1);
     }
 
     @Test
@@ -78,27 +96,37 @@ class AzureMirrorIT {
                 assertThat(get(azurite.containerUrl("oidc") + "cluster-a/openid/v1/jwks").body())
                         .isNotEqualTo(get(azurite.containerUrl("oidc") + "cluster-b/openid/v1/jwks").body());
 
-                // Drift: one blob deleted, another changed by hand (wrong bytes and content type).
+                // Drift: one blob deleted, another changed by hand (wrong bytes and content type). The service's
+                // 1 s loop may repair either one at any moment, even before the next line runs, so nothing here
+                // looks for the drifted state itself: what proves the repair is what comes after it (a write
+                // newer than ours, the served bytes and headers again, the drift counter up by two).
                 byte[] jwksA = get("http://127.0.0.1:" + portA + "/openid/v1/jwks").body();
                 byte[] discoveryA = get("http://127.0.0.1:" + portA + "/.well-known/openid-configuration").body();
-                container.getBlobClient("cluster-a/openid/v1/jwks").delete();
-                container.getBlobClient("cluster-a/.well-known/openid-configuration").uploadWithResponse(
+                String before = awaitMetrics(mgmtA, "the first publication counted and verified", m ->
+                        m.contains("issuer_mirror_published_total 4.0") && sample(m, "issuer_mirror_drift_repaired_total") >= 0
+                                && m.contains("issuer_mirror_verified{mirror=\"azure-blob\"} 1.0")
+                                && m.contains("issuer_mirror_verified{mirror=\"filesystem\"} 1.0"));
+                double driftBefore = sample(before, "issuer_mirror_drift_repaired_total");
+                var jwksBlob = container.getBlobClient("cluster-a/openid/v1/jwks");
+                var discoveryBlob = container.getBlobClient("cluster-a/.well-known/openid-configuration");
+                String deletedEtag = jwksBlob.getProperties().getETag();
+                jwksBlob.delete();
+                String tamperedEtag = discoveryBlob.uploadWithResponse(
                         new BlobParallelUploadOptions(BinaryData.fromString("{\"issuer\":\"tampered\"}"))
-                                .setHeaders(new BlobHttpHeaders().setContentType("text/plain")), null, null);
-                assertThat(get(azurite.containerUrl("oidc") + "cluster-a/openid/v1/jwks").statusCode()).isEqualTo(404);
+                                .setHeaders(new BlobHttpHeaders().setContentType("text/plain")), null, null).getValue().getETag();
                 awaitPublic(azurite.containerUrl("oidc") + "cluster-a/openid/v1/jwks", jwksA);
                 awaitPublic(azurite.containerUrl("oidc") + "cluster-a/.well-known/openid-configuration", discoveryA);
+                assertThat(jwksBlob.getProperties().getETag()).as("the deleted JWKS blob, written again").isNotEqualTo(deletedEtag);
+                assertThat(discoveryBlob.getProperties().getETag()).as("the tampered discovery blob, written over")
+                        .isNotEqualTo(tamperedEtag);
 
                 // The counter moves when the repair's read-back returns, which can be just after the blob is back.
-                String metrics = "";
-                long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (!metrics.contains("issuer_mirror_drift_repaired_total 2.0") && System.nanoTime() < until) {
-                    Thread.sleep(100);
-                    metrics = new String(get("http://127.0.0.1:" + mgmtA + "/actuator/prometheus").body(), StandardCharsets.UTF_8);
-                }
-                assertThat(metrics).contains("issuer_mirror_verified{mirror=\"azure-blob\"} 1.0")
-                        .contains("issuer_mirror_verified{mirror=\"filesystem\"} 1.0")
-                        .contains("issuer_mirror_drift_repaired_total 2.0").contains("issuer_mirror_published_total 4.0");
+                String metrics = awaitMetrics(mgmtA, "both repairs counted as drift, both mirrors verified", m ->
+                        sample(m, "issuer_mirror_drift_repaired_total") >= driftBefore + 2
+                                && m.contains("issuer_mirror_verified{mirror=\"azure-blob\"} 1.0")
+                                && m.contains("issuer_mirror_verified{mirror=\"filesystem\"} 1.0"));
+                assertThat(sample(metrics, "issuer_mirror_published_total")).as("a repair is not a publication: the key set"
+                        + " did not change").isEqualTo(sample(before, "issuer_mirror_published_total"));
                 assertThat(a.output()).contains("Mirrored")
                         // The consistency guard: Entra derives the discovery URL from the issuer, which is not Azurite here.
                         .contains("Entra ID will fetch discovery from https://oidc.example.com/cluster-a/.well-known/openid-configuration");

@@ -59,8 +59,9 @@ class DoctorIT {
                     "--issuer.mirror.azure.public-base-url=" + azurite.containerUrl("oidc")).awaitReady(mgmt)) {
                 // Consistent layout: no consistency-guard warning.
                 assertThat(service.output()).doesNotContain("Entra ID will fetch discovery from");
-                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-                while (http.send(HttpRequest.newBuilder(URI.create(issuer + "/openid/v1/jwks")).build(),
+                // Discovery is uploaded after the JWKS: once it is public, both are.
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (http.send(HttpRequest.newBuilder(URI.create(issuer + "/.well-known/openid-configuration")).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() != 200 && System.nanoTime() < deadline) {
                     Thread.sleep(200);
                 }

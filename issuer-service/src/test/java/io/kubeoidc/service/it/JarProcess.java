@@ -1,5 +1,7 @@
 package io.kubeoidc.service.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /** The real issuer-service.jar, run as a separate process exactly as a user runs it. */
 final class JarProcess implements AutoCloseable {
@@ -69,8 +74,9 @@ final class JarProcess implements AutoCloseable {
     /** Runs a CLI command, or a service expected to refuse its configuration, to completion. */
     static Result run(Path workDir, String... args) throws Exception {
         try (JarProcess p = start(workDir, SHORT_LIVED, args)) {
-            if (!p.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                throw new IllegalStateException("process did not finish within 60 s: " + p.output());
+            if (!p.process.waitFor(LOADED_MACHINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("process did not finish within " + LOADED_MACHINE.toSeconds() + " s: "
+                        + p.output());
             }
             return new Result(p.process.exitValue(), p.output());
         }
@@ -92,9 +98,10 @@ final class JarProcess implements AutoCloseable {
         try {
             Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(out.toFile())
                     .redirectError(err.toFile()).start();
-            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!p.waitFor(LOADED_MACHINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
                 p.destroyForcibly().waitFor();
-                throw new IllegalStateException("process did not finish within 60 s: " + Files.readString(err));
+                throw new IllegalStateException("process did not finish within " + LOADED_MACHINE.toSeconds() + " s: "
+                        + Files.readString(err));
             }
             return new Separated(p.exitValue(), Files.readString(out), Files.readString(err));
         } finally {
@@ -105,10 +112,21 @@ final class JarProcess implements AutoCloseable {
 
     record Separated(int exitCode, String stdout, String stderr) {}
 
-    /** Waits until the management health endpoint answers UP, or fails with the process log. */
+    /**
+     * How long a start or a CLI command may take before it counts as hung: a Spring context took 21 s to
+     * initialise with three replicas and etcd starting at once on 2 loaded cores. Only a deadline: a process
+     * that exits is reported at once.
+     */
+    static final Duration LOADED_MACHINE = Duration.ofSeconds(180);
+
+    /**
+     * Waits until the management health endpoint answers UP from this process, or fails with the process log.
+     * "From this process": another one may have taken the port since it was picked (then this one fails to
+     * bind and exits), and must not be mistaken for it.
+     */
     JarProcess awaitReady(int managementPort) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + LOADED_MACHINE.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("service exited with " + process.exitValue() + ":\n" + output());
@@ -116,7 +134,7 @@ final class JarProcess implements AutoCloseable {
             try {
                 var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
                         + "/actuator/health/readiness")).build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                if (r.statusCode() == 200 && listensOn(managementPort)) {
                     return this;
                 }
             } catch (IOException notYet) {
@@ -124,12 +142,34 @@ final class JarProcess implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("service not ready within 60 s:\n" + output());
+        throw new IllegalStateException("service not ready within " + LOADED_MACHINE.toSeconds() + " s:\n" + output());
+    }
+
+    /** Whether this process holds the listening TCP socket on {@code port} (Linux: /proc/net and its fds). */
+    private boolean listensOn(int port) throws IOException {
+        Set<String> sockets = new HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.strip().split("\\s+"); // sl local_address rem_address st ... inode
+                if (f.length > 9 && f[3].equals("0A") && f[1].endsWith(String.format(":%04X", port))) {
+                    sockets.add("socket:[" + f[9] + "]");
+                }
+            }
+        }
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return sockets.contains(Files.readSymbolicLink(fd).toString());
+                } catch (IOException closedMeanwhile) {
+                    return false;
+                }
+            });
+        }
     }
 
     /** Waits for the process to exit on its own (a refused configuration). */
     int awaitExit() throws InterruptedException {
-        if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!process.waitFor(LOADED_MACHINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
             throw new IllegalStateException("process did not exit:\n" + output());
         }
         return process.exitValue();
@@ -142,6 +182,21 @@ final class JarProcess implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /**
+     * Waits (60 s) until the log contains {@code text}: a line is written when the service gets to it, which
+     * can be just after the change it reports is visible from outside.
+     */
+    String awaitOutput(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String out = output();
+        while (!out.contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            out = output();
+        }
+        assertThat(out).contains(text);
+        return out;
     }
 
     boolean alive() {

@@ -45,7 +45,7 @@ class PublisherModeIT {
             // kube-apiserver's keys change (a ConfigMap update): the documents follow without a restart.
             Files.writeString(saPub, Files.readString(saPub)
                     + TestData.read(TestData.vector("k8s-serviceaccount-testkeys/other-rsa-2048-public.pem")));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (JWKSet.parse(new String(get(port, "/openid/v1/jwks").body())).getKeys().size() < 3
                     && System.nanoTime() < deadline) {
                 Thread.sleep(100);
@@ -54,7 +54,7 @@ class PublisherModeIT {
 
             // A broken file changes nothing that is served, and health says why.
             Files.writeString(saPub, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
-            deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             String health = "";
             while (!health.contains("storeReloadError") && System.nanoTime() < deadline) {
                 Thread.sleep(100);

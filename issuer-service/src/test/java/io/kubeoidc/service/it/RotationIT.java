@@ -63,14 +63,19 @@ class RotationIT {
                 "--issuer.rotation.retention=15s", "--issuer.rotation.check-interval=250ms",
                 "--issuer.key-files.directory=pki", "--issuer.key-files.restart-command=echo restart >> restarts.log")
                 .awaitReady(mgmt)) {
-            Map<String, Long> firstInJwks = new HashMap<>();
-            Map<String, Long> firstInSaPub = new HashMap<>();
+            // Per kid, the start of the last read that did NOT show it: it was published after that. With the
+            // time after the read that first showed it signing, this bounds the real interval from above
+            // however slow a loaded machine makes each poll (the first read bounds nothing: MIN_VALUE).
+            Map<String, Long> absentFromJwks = new HashMap<>();
+            Map<String, Long> absentFromSaPub = new HashMap<>();
+            long lastJwksRead = Long.MIN_VALUE;
+            long lastSaPubRead = Long.MIN_VALUE;
             List<long[]> switches = new ArrayList<>();      // {time}
             List<String[]> switchKids = new ArrayList<>();  // {old, new}
             List<Object[]> oldKidChecks = new ArrayList<>(); // {kid, due nanos}: the retired key must still be there
             String active = activeKid(mgmt);
             long start = System.nanoTime();
-            long deadline = start + Duration.ofSeconds(75).toNanos();
+            long deadline = start + Duration.ofSeconds(150).toNanos();
             while ((switches.size() < 2 || !oldKidChecks.isEmpty()) && System.nanoTime() < deadline) {
                 long now = System.nanoTime();
                 for (var it = oldKidChecks.iterator(); it.hasNext(); ) {
@@ -81,12 +86,16 @@ class RotationIT {
                         it.remove();
                     }
                 }
+                long jwksRead = System.nanoTime();
                 for (String kid : jwksKids(port)) {
-                    firstInJwks.putIfAbsent(kid, now);
+                    absentFromJwks.putIfAbsent(kid, lastJwksRead);
                 }
+                lastJwksRead = jwksRead;
+                long saPubRead = System.nanoTime();
                 for (String kid : kids(work.resolve("pki/sa.pub"))) {
-                    firstInSaPub.putIfAbsent(kid, now);
+                    absentFromSaPub.putIfAbsent(kid, lastSaPubRead);
                 }
+                lastSaPubRead = saPubRead;
                 List<String> signingFile = kids(work.resolve("pki/sa.key"));
                 // kube-apiserver must always be able to verify what sa.key signs.
                 assertThat(kids(work.resolve("pki/sa.pub"))).containsAll(signingFile);
@@ -103,12 +112,15 @@ class RotationIT {
             assertThat(oldKidChecks).isEmpty();
             for (int i = 0; i < switches.size(); i++) {
                 String newKid = switchKids.get(i)[1];
-                Duration publishedBeforeSigning = Duration.ofNanos(switches.get(i)[0] - firstInJwks.get(newKid));
-                // Observed with POLL granularity on both ends.
-                assertThat(publishedBeforeSigning).as("kid %s in the JWKS before it signed", newKid)
-                        .isGreaterThanOrEqualTo(Duration.ofSeconds(8).minus(POLL));
-                assertThat(Duration.ofNanos(switches.get(i)[0] - firstInSaPub.get(newKid)))
-                        .as("kid %s in sa.pub before it signed", newKid).isGreaterThanOrEqualTo(Duration.ofSeconds(7));
+                long signing = switches.get(i)[0];
+                if (absentFromJwks.get(newKid) != Long.MIN_VALUE) {
+                    assertThat(Duration.ofNanos(signing - absentFromJwks.get(newKid))).as("kid %s in the JWKS before it signed",
+                            newKid).isGreaterThanOrEqualTo(Duration.ofSeconds(8));
+                }
+                if (absentFromSaPub.get(newKid) != Long.MIN_VALUE) {
+                    assertThat(Duration.ofNanos(signing - absentFromSaPub.get(newKid))).as("kid %s in sa.pub before it signed",
+                            newKid).isGreaterThanOrEqualTo(Duration.ofSeconds(7));
+                }
             }
             String log = service.output();
             assertThat(log).contains("from=NEW to=NEXT").contains("from=NEXT to=ACTIVE").contains("from=ACTIVE to=RETIRED")
@@ -117,12 +129,12 @@ class RotationIT {
 
             // The first key leaves after retention (15 s after its retirement).
             String firstKid = switchKids.get(0)[0];
-            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (jwksKids(port).contains(firstKid) && System.nanoTime() < until) {
                 Thread.sleep(200);
             }
             assertThat(jwksKids(port)).doesNotContain(firstKid);
-            assertThat(service.output()).contains("kid=" + firstKid + " from=RETIRED to=REMOVED");
+            service.awaitOutput("kid=" + firstKid + " from=RETIRED to=REMOVED");
 
             var metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mgmt + "/actuator/prometheus"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -136,7 +148,9 @@ class RotationIT {
         int port = TestData.freePort();
         int mgmt = TestData.freePort();
         try (JarProcess service = JarProcess.start(work, "--server.port=" + port, "--management.server.port=" + mgmt,
-                "--issuer.url=https://oidc.example.com", "--issuer.rotation.publish-ahead=3s", "--issuer.http.max-age=2s",
+                // publish-ahead outlasts the `keys status` run below (a JVM start, seconds on a loaded machine),
+                // so that it still sees the NEXT key waiting.
+                "--issuer.url=https://oidc.example.com", "--issuer.rotation.publish-ahead=20s", "--issuer.http.max-age=2s",
                 "--issuer.rotation.check-interval=200ms").awaitReady(mgmt)) {
             String first = activeKid(mgmt);
 
@@ -145,9 +159,9 @@ class RotationIT {
             assertThat(rotate.output()).contains("from=NEW to=NEXT why=\"rotate command");
             var status = JarProcess.run(work, "keys", "status");
             assertThat(status.output()).containsPattern(first + "\\s+RS256\\s+ACTIVE")
-                    .containsPattern("RS256\\s+NEXT").contains("(as the service last ran)").contains("publish-ahead 3 s,");
+                    .containsPattern("RS256\\s+NEXT").contains("(as the service last ran)").contains("publish-ahead 20 s,");
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (activeKid(mgmt).equals(first) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
@@ -162,13 +176,13 @@ class RotationIT {
 
             var revoked = JarProcess.run(work, "keys", "rotate", "--emergency", "--revoke", second, "--yes");
             assertThat(revoked.exitCode()).as(revoked.output()).isZero();
-            deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (jwksKids(port).contains(second) && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertThat(jwksKids(port)).doesNotContain(second).contains(first).hasSize(2);
             assertThat(activeKid(mgmt)).isNotIn(first, second);
-            assertThat(service.output()).contains("kid=" + second + " from=ACTIVE to=REMOVED why=\"committed by another writer (CLI or the leader)");
+            service.awaitOutput("kid=" + second + " from=ACTIVE to=REMOVED why=\"committed by another writer (CLI or the leader)");
 
             var unknown = JarProcess.run(work, "keys", "rotate", "--emergency", "--revoke", "no-such-kid", "--yes");
             assertThat(unknown.exitCode()).isEqualTo(1);

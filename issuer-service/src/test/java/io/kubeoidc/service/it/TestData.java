@@ -2,7 +2,6 @@ package io.kubeoidc.service.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -34,19 +33,12 @@ final class TestData {
         }
     }
 
+    /** A port for a server the test starts (see {@link io.kubeoidc.testing.FreePorts} for why not bind(0)). */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.kubeoidc.testing.FreePorts.next();
     }
 
     static boolean portFree(int port) {
-        try (ServerSocket s = new ServerSocket(port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return io.kubeoidc.testing.FreePorts.free(port);
     }
 }
