@@ -36,6 +36,10 @@ final class KeysImportCommand implements Callable<Integer> {
                     + " default: keep them until `keys remove`.")
     String removeAfter;
 
+    @Option(names = "--reason", paramLabel = "TEXT",
+            description = "Why: recorded with the change, and in the running service's audit line.")
+    String reason;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "PEM files: private keys, public keys, certificates.")
     List<Path> files;
 
@@ -55,7 +59,10 @@ final class KeysImportCommand implements Callable<Integer> {
             throw new IllegalStateException("max-keys: the import would publish " + change.next().keys().size()
                     + " keys and issuer.rotation.max-keys is " + dir.policy().maxKeys());
         }
-        StoredKeys committed = store.commit(current.keySet().revision(), change.next(), change.newKeys());
+        String command = "keys import" + (verifyOnly ? " --verify-only" : "") + " "
+                + String.join(" ", files.stream().map(Path::toString).toList());
+        StoredKeys committed = store.commit(current.keySet().revision(),
+                change.next().withChange(StoreOptions.note(command, reason)), change.newKeys());
         var out = spec.commandLine().getOut();
         change.notes().forEach(out::println);
         out.println("imported into " + store.describe() + ": " + committed.keySet().keys().size()

@@ -27,6 +27,10 @@ final class KeysRotateCommand implements Callable<Integer> {
     @Option(names = "--yes", description = "Confirm the emergency revocation and its consequences.")
     boolean yes;
 
+    @Option(names = "--reason", paramLabel = "TEXT",
+            description = "Why: recorded with the change, and in the running service's audit line.")
+    String reason;
+
     @Spec
     CommandSpec spec;
 
@@ -38,7 +42,8 @@ final class KeysRotateCommand implements Callable<Integer> {
             if (revoke != null || yes) {
                 throw new IllegalArgumentException("--revoke and --yes belong to --emergency");
             }
-            dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), StoreOptions::generate), out);
+            dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), StoreOptions::generate),
+                    StoreOptions.note("keys rotate", reason), out);
             return 0;
         }
         if (revoke == null) {
@@ -56,7 +61,7 @@ final class KeysRotateCommand implements Callable<Integer> {
             return 1;
         }
         dir.apply(s -> ManualRotation.emergencyRevoke(s.keySet(), revoke, policy, Instant.now(), StoreOptions::generate),
-                out);
+                StoreOptions.note("keys rotate --emergency --revoke " + revoke, reason), out);
         return 0;
     }
 }

@@ -121,6 +121,7 @@ class AzureMirrorIT {
             try (JarProcess service = service(azurite, "cluster-a", port, mgmt, "--issuer.rotation.period=14s",
                     "--issuer.rotation.publish-ahead=3s", "--issuer.http.max-age=1s", "--issuer.signer.refresh-hint=1s",
                     "--issuer.tokens.max-lifetime=10m", "--issuer.rotation.check-interval=200ms",
+                    "--issuer.rotation.retention=10m", "--issuer.rotation.max-keys=100", // 10m / 14s + 2 keys
                     "--issuer.signer.socket=" + socket);
                  SignerClient signer = new SignerClient(socket)) {
                 String publicJwks = azurite.containerUrl("oidc") + "cluster-a/openid/v1/jwks";
