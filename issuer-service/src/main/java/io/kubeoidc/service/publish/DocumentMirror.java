@@ -43,7 +43,7 @@ public class DocumentMirror implements PublicationTarget {
      * How long one check may take beyond the interval before health calls it overdue: the SDK's bounded retries
      * against a dead endpoint end well within it, a hung one (connections open, no answers) does not.
      */
-    static final Duration CHECK_BUDGET = Duration.ofSeconds(30);
+    static final Duration CHECK_BUDGET = Duration.ofSeconds(20);
 
     private final String name;
     private final MirrorStorage storage;

@@ -198,4 +198,116 @@ class AzureMirrorIT {
             }
         }
     }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> target(int mgmt, String name) throws Exception {
+        var health = JSONObjectUtils.parse(new String(get("http://127.0.0.1:" + mgmt + "/actuator/health/issuer").body(),
+                StandardCharsets.UTF_8));
+        return (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) health.get("details"))
+                .get("publicationTargets")).get(name);
+    }
+
+    /** Polls health/issuer until the target's detail satisfies {@code condition}; returns that detail. */
+    static Map<String, Object> awaitTarget(int mgmt, String name, Duration within,
+                                           java.util.function.Predicate<Map<String, Object>> condition,
+                                           JarProcess service) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        Map<String, Object> t = target(mgmt, name);
+        while (!condition.test(t) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            t = target(mgmt, name);
+        }
+        assertThat(condition.test(t)).as("health of %s: %s\n%s", name, t, service.output()).isTrue();
+        return t;
+    }
+
+    static boolean verified(Map<String, Object> t) {
+        return Boolean.TRUE.equals(t.get("verified"));
+    }
+
+    /**
+     * A steady state logs nothing (no SDK warnings, no per-pass lines); an outage logs its failure once, with
+     * the blob URL and cause, however many passes fail; the recovery once.
+     */
+    @Test
+    void aSteadyStateLogsNothingAndAnOutageOnce() throws Exception {
+        try (Azurite azurite = new Azurite(work.resolve("azurite"))) {
+            azurite.publicContainer("oidc");
+            int port = TestData.freePort(), mgmt = TestData.freePort();
+            try (JarProcess service = service(azurite, "cluster-a", port, mgmt)) {
+                awaitTarget(mgmt, "azure-blob", Duration.ofSeconds(60), AzureMirrorIT::verified, service);
+                int mark = service.output().length();
+                // At least ten 1 s passes, counted by reading the public copy's last-verified time move on.
+                Object first = target(mgmt, "azure-blob").get("lastVerified");
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                java.util.Set<Object> seen = new java.util.HashSet<>();
+                while (seen.size() < 10 && System.nanoTime() < deadline) {
+                    seen.add(target(mgmt, "azure-blob").get("lastVerified"));
+                    Thread.sleep(300);
+                }
+                assertThat(seen).as("mirror passes seen (first %s)", first).hasSizeGreaterThanOrEqualTo(10);
+                assertThat(service.output().substring(mark)).as("log of a steady state").isBlank();
+
+                azurite.stop();
+                String blobs = azurite.containerUrl("oidc");
+                awaitTarget(mgmt, "azure-blob", Duration.ofSeconds(60), t -> !verified(t), service);
+                // Ten more failing passes: the failure is still logged once.
+                Object failedAt = null;
+                deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                int failures = 0;
+                while (failures < 10 && System.nanoTime() < deadline) {
+                    String metrics = new String(get("http://127.0.0.1:" + mgmt + "/actuator/prometheus").body(),
+                            StandardCharsets.UTF_8);
+                    failures = (int) metrics.lines().filter(l -> l.startsWith("issuer_mirror_failures_total{")
+                            && l.contains("mirror=\"azure-blob\"")).mapToDouble(l -> Double.parseDouble(
+                            l.substring(l.lastIndexOf(' ') + 1))).sum();
+                    Thread.sleep(300);
+                }
+                assertThat(failures).as("failed passes during the outage").isGreaterThanOrEqualTo(10);
+                // One line; two when the stop caught a pass half-way (its step failed differently from the next ones).
+                List<String> outage = service.output().substring(mark).lines().filter(l -> !l.isBlank()).toList();
+                assertThat(outage).as("log of %d failed passes", failures).hasSizeBetween(1, 2)
+                        .allSatisfy(l -> assertThat(l).contains("azure-blob mirror not confirmed, rotation waits")
+                                .contains(blobs + "cluster-a/").contains("ConnectException"));
+                assertThat(service.output()).doesNotContain("header is restricted").doesNotContain("\tat ");
+
+                azurite.start();
+                awaitTarget(mgmt, "azure-blob", Duration.ofSeconds(60), AzureMirrorIT::verified, service);
+                assertThat(service.output().substring(mark).lines().filter(l -> !l.isBlank()).toList())
+                        .as("log of the outage and the recovery").hasSize(outage.size() + 1)
+                        .last().asString().contains("azure-blob mirror verified again");
+            }
+        }
+    }
+
+    /**
+     * A hung endpoint (Azurite stopped with SIGSTOP: connections open, no answers) answers no check, so it
+     * records no error either; health must still turn the target unverified, naming the URL and how long.
+     */
+    @Test
+    void aHungEndpointTurnsTheTargetUnverifiedNamingTheUrl() throws Exception {
+        try (Azurite azurite = new Azurite(work.resolve("azurite"))) {
+            azurite.publicContainer("oidc");
+            int port = TestData.freePort(), mgmt = TestData.freePort();
+            try (JarProcess service = service(azurite, "cluster-a", port, mgmt)) {
+                awaitTarget(mgmt, "azure-blob", Duration.ofSeconds(60), AzureMirrorIT::verified, service);
+                azurite.freeze();
+                try {
+                    var hung = awaitTarget(mgmt, "azure-blob", Duration.ofSeconds(150),
+                            t -> !verified(t) && String.valueOf(t.get("error")).startsWith("check overdue"), service);
+                    assertThat((String) hung.get("error"))
+                            .containsPattern("none has completed for \\d+s \\(every 1s expected\\)")
+                            .contains("http://127.0.0.1:" + azurite.port + "/devstoreaccount1/oidc")
+                            .containsPattern("has not answered for \\d+s");
+                    var mirrorHealth = new String(get("http://127.0.0.1:" + mgmt + "/actuator/health/mirror").body(),
+                            StandardCharsets.UTF_8);
+                    assertThat(mirrorHealth).contains("\"verified\":false");
+                } finally {
+                    azurite.thaw();
+                }
+                awaitTarget(mgmt, "azure-blob", Duration.ofSeconds(150), AzureMirrorIT::verified, service);
+                assertThat(target(mgmt, "azure-blob")).doesNotContainKey("error");
+            }
+        }
+    }
 }
