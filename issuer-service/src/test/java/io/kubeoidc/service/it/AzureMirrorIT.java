@@ -99,6 +99,12 @@ class AzureMirrorIT {
                 assertThat(metrics).contains("issuer_mirror_verified{mirror=\"azure-blob\"} 1.0")
                         .contains("issuer_mirror_verified{mirror=\"filesystem\"} 1.0")
                         .contains("issuer_mirror_drift_repaired_total 2.0").contains("issuer_mirror_published_total 4.0");
+                // The repair says what it found and what it did.
+                assertThat(a.output()).contains("azure-blob mirror drifted: cluster-a/openid/v1/jwks was missing; rewrote it ("
+                                + jwksA.length + " bytes) and read it back")
+                        .contains("azure-blob mirror drifted: cluster-a/.well-known/openid-configuration had different bytes"
+                                + " (21 stored, " + discoveryA.length + " served), Content-Type 'text/plain' instead of"
+                                + " 'application/json'; rewrote it (" + discoveryA.length + " bytes) and read it back");
                 assertThat(a.output()).contains("Mirrored")
                         // The consistency guard: Entra derives the discovery URL from the issuer, which is not Azurite here.
                         .contains("Entra ID will fetch discovery from https://oidc.example.com/cluster-a/.well-known/openid-configuration");
