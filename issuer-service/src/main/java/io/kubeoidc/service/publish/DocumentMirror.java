@@ -56,7 +56,7 @@ public class DocumentMirror implements PublicationTarget {
     private volatile String lastError;
     private volatile Instant lastPublished;
     private volatile Instant lastVerified;
-    private volatile Instant lastChecked = Instant.now(); // when the last check ended (or the mirror was created)
+    private volatile Instant lastChecked; // when the last check ended (the first check's start until it ends)
     private volatile Instant stepSince;
     private volatile String step; // what the check in progress is doing, for an overdue report
 
@@ -99,7 +99,11 @@ public class DocumentMirror implements PublicationTarget {
      */
     public State state(Instant now, Duration interval) {
         State s = state();
-        Duration since = Duration.between(lastChecked, now);
+        Instant checked = lastChecked;
+        if (checked == null) {
+            return s; // never checked: unverified anyway
+        }
+        Duration since = Duration.between(checked, now);
         if (since.compareTo(interval.plus(CHECK_BUDGET)) <= 0) {
             return s;
         }
@@ -143,6 +147,9 @@ public class DocumentMirror implements PublicationTarget {
      *                   then drifted (deleted, edited, wrong headers), and the log says what was found
      */
     public int reconcile(PublishedDocuments docs, boolean driftCheck) {
+        if (lastChecked == null) {
+            lastChecked = Instant.now();
+        }
         try {
             return check(docs, driftCheck);
         } finally {

@@ -55,7 +55,8 @@ public class MirrorService {
 
     /** A mirror's health now: unverified also when its checks are overdue (a hung endpoint). */
     public DocumentMirror.State state(DocumentMirror m) {
-        return m.state(clock.instant(), interval);
+        // A replica that does not write the mirrors (an HA follower) does not check them either.
+        return leadership.writesMirrors() ? m.state(clock.instant(), interval) : m.state();
     }
 
     @Scheduled(fixedDelay = 500)

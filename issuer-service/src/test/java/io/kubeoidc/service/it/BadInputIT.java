@@ -406,6 +406,28 @@ class BadInputIT {
         before.assertUnchanged();
     }
 
+    /**
+     * application.properties next to the jar is read whatever the working directory (systemd starts services
+     * in /): a misspelled name in it is refused, naming the file.
+     */
+    @org.junit.jupiter.api.Test
+    void aFileNextToTheJarIsReadFromAnyWorkingDirectory() throws Exception {
+        Path opt = Files.createDirectories(work.resolve("opt"));
+        Path jar = Files.copy(JarProcess.jar(), opt.resolve("issuer-service.jar"));
+        Files.writeString(opt.resolve("application.properties"), "issuer.url=https://oidc.example.com\n"
+                + "issuer.rotation.perod=7d\n");
+        var r = JarProcess.runJar(jar, Files.createDirectories(work.resolve("elsewhere")),
+                "--server.port=" + TestData.freePort(), "--management.server.port=" + TestData.freePort());
+        assertThat(r.exitCode()).as(r.output()).isNotZero();
+        assertThat(description(r.output())).isEqualTo("issuer.rotation.perod is not a configuration property (set in"
+                + " Config resource 'file [" + opt.toRealPath() + "/application.properties]' via location 'optional:file:"
+                + opt.toRealPath() + "/'); did you mean issuer.rotation.period?");
+        Files.delete(jar);
+        Files.delete(opt.resolve("application.properties"));
+        Files.delete(opt);
+        Files.delete(work.resolve("elsewhere"));
+    }
+
     /** The "Description:" part of Boot's "APPLICATION FAILED TO START" report. */
     private static String description(String output) {
         assertThat(output).contains("APPLICATION FAILED TO START");
