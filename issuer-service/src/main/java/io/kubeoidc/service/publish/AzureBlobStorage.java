@@ -85,9 +85,9 @@ class AzureBlobStorage implements MirrorStorage {
             if (e.getStatusCode() == 412) {
                 throw new Conflict(name + " changed while it was read");
             }
-            throw new IllegalStateException("reading " + blob.getBlobUrl() + ": " + cause(e), e);
+            throw new IllegalStateException("reading " + url(name) + ": " + cause(e), e);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("reading " + blob.getBlobUrl() + ": " + cause(e), e);
+            throw new IllegalStateException("reading " + url(name) + ": " + cause(e), e);
         }
     }
 
@@ -104,10 +104,15 @@ class AzureBlobStorage implements MirrorStorage {
             if (e.getStatusCode() == 412 || e.getStatusCode() == 409) {
                 throw new Conflict(name + " was changed by another writer (HTTP " + e.getStatusCode() + ")");
             }
-            throw new IllegalStateException("writing " + blob.getBlobUrl() + ": " + cause(e), e);
+            throw new IllegalStateException("writing " + url(name) + ": " + cause(e), e);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("writing " + blob.getBlobUrl() + ": " + cause(e), e);
+            throw new IllegalStateException("writing " + url(name) + ": " + cause(e), e);
         }
+    }
+
+    /** The blob's URL as readers write it (the SDK's own form percent-encodes the slashes of the name). */
+    private String url(String name) {
+        return container.getBlobContainerUrl() + "/" + name;
     }
 
     /** The status and error code, or the innermost exception: stable across attempts, free of request ids. */

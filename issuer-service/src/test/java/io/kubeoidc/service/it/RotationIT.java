@@ -113,8 +113,9 @@ class RotationIT {
             String log = service.output();
             assertThat(log).contains("from=NEW to=NEXT").contains("from=NEXT to=ACTIVE").contains("from=ACTIVE to=RETIRED")
                     .contains("kube-apiserver key files changed");
-            // Healthy rotations: NEXT is published early enough to absorb the confirmation, so none is overdue.
-            assertThat(log).doesNotContain("signs past its period");
+            // A healthy rotation: NEXT is published early enough to absorb the confirmation, so it is not overdue.
+            // (The first one may be: the first key is made during the start, and no check runs until it ends.)
+            assertThat(log.substring(log.indexOf("from=NEXT to=ACTIVE"))).doesNotContain("signs past its period");
             assertThat(Files.readAllLines(work.resolve("restarts.log"))).hasSizeGreaterThanOrEqualTo(3);
 
             // The first key leaves after retention (15 s after its retirement).
