@@ -13,14 +13,25 @@ import java.util.Set;
  *
  * @param keysChangedAt when the published list of kids last changed (set by the store on commit, null
  *                      before); the external signer's data_timestamp, which kube-apiserver compares
+ * @param change        the operator's command and reason when this revision was committed by hand (the CLI),
+ *                      null for the service's own steps (their audit lines say why) and in older stores
  */
-public record KeySet(long revision, List<ManagedKey> keys, Instant keysChangedAt) {
+public record KeySet(long revision, List<ManagedKey> keys, Instant keysChangedAt, ChangeNote change) {
 
     public static final KeySet EMPTY = new KeySet(0, List.of());
 
     /** A proposed set; the store stamps {@code keysChangedAt} when it commits it. */
     public KeySet(long revision, List<ManagedKey> keys) {
-        this(revision, keys, null);
+        this(revision, keys, null, null);
+    }
+
+    public KeySet(long revision, List<ManagedKey> keys, Instant keysChangedAt) {
+        this(revision, keys, keysChangedAt, null);
+    }
+
+    /** This set, recorded as the operator's change. */
+    public KeySet withChange(ChangeNote note) {
+        return new KeySet(revision, keys, keysChangedAt, note);
     }
 
     public KeySet {
@@ -69,7 +80,7 @@ public record KeySet(long revision, List<ManagedKey> keys, Instant keysChangedAt
      */
     public KeySet committedOver(KeySet stored, Instant now) {
         Instant changedAt = stored.kids().equals(kids()) && stored.keysChangedAt() != null ? stored.keysChangedAt() : now;
-        return new KeySet(stored.revision() + 1, keys, changedAt);
+        return new KeySet(stored.revision() + 1, keys, changedAt, change);
     }
 
     public List<String> kids() {

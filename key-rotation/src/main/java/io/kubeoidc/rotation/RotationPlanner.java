@@ -17,14 +17,18 @@ import java.util.Optional;
  * and the same inputs changes nothing.
  *
  * <pre>
- *   NEW ──(active.since + period − publishAhead)──▶ NEXT ──(all targets confirm)──▶ NEXT, confirmed
- *   NEXT, confirmed ──(confirmedAt + publishAhead)──▶ ACTIVE   (the old ACTIVE becomes RETIRED)
+ *   NEW ──(active.since + period − publishAhead − allowance)──▶ NEXT ──(all targets confirm)──▶ NEXT, confirmed
+ *   NEXT, confirmed ──(confirmedAt + publishAhead, not before active.since + period)──▶ ACTIVE
+ *                                                       (the old ACTIVE becomes RETIRED)
  *   RETIRED ──(since + retention)──▶ REMOVED
  *   VERIFY_ONLY ──(removeAt, if set)──▶ REMOVED
  * </pre>
  *
- * A NEXT key never signs before it has been confirmed by every target for publishAhead; when a gate
- * stays shut, the ACTIVE key keeps signing past its period and the status says so.
+ * A NEXT key never signs before it has been confirmed by every target for publishAhead. It is published
+ * the policy's confirmation allowance (the targets' normal confirmation latency) earlier than publishAhead
+ * alone would need, so a healthy rotation activates by the end of the period. Overdue means a gate held
+ * the rotation up: the ACTIVE key keeps signing past its period, by exactly how long the confirmation came
+ * after the allowance, and the status says so.
  */
 public final class RotationPlanner {
     private RotationPlanner() {}
@@ -99,7 +103,7 @@ public final class RotationPlanner {
             // Confirmed now too: after a restart a target not checked yet keeps the confirmation, but
             // does not let the key sign before it has been seen serving it again.
             if (next.isEmpty() || next.get().confirmedAt() == null || !gates.confirmed(next.get().kid())
-                    || now.isBefore(next.get().confirmedAt().plus(policy.publishAhead()))) {
+                    || now.isBefore(activationTime(next.get(), find(KeyState.ACTIVE).orElse(null), policy))) {
                 return;
             }
             find(KeyState.ACTIVE).ifPresent(active -> {
@@ -138,7 +142,8 @@ public final class RotationPlanner {
                 keys.add(ManagedKey.added(key.verificationKey(), KeyState.NEXT, true, now, "generated"));
                 transitions.add(new Transition(key.kid(), null, KeyState.NEXT, "active key " + active.get().kid()
                         + " reaches its period " + policy.period() + " at " + active.get().stateSince().plus(policy.period())
-                        + "; published ahead for " + policy.publishAhead()));
+                        + "; published ahead for " + policy.publishAhead() + " plus the confirmation allowance "
+                        + policy.confirmationAllowance()));
             }
         }
 
@@ -161,7 +166,7 @@ public final class RotationPlanner {
                     waiting = "publication targets " + gates.pending(n.kid()) + " have not confirmed NEXT kid " + n.kid();
                     what = "activate NEXT kid " + n.kid() + " " + policy.publishAhead() + " after confirmation";
                 } else {
-                    at = n.confirmedAt().plus(policy.publishAhead());
+                    at = activationTime(n, active.orElse(null), policy);
                     what = "activate NEXT kid " + n.kid();
                     if (!gates.confirmed(n.kid())) {
                         waiting = "publication targets " + gates.pending(n.kid()) + " have not been checked again since"
@@ -187,8 +192,26 @@ public final class RotationPlanner {
         }
     }
 
-    /** A successor is published publishAhead before the active key's period ends. */
+    /**
+     * When a confirmed NEXT key activates: publishAhead after its confirmation, and not before the active key's
+     * period ends (it was published early only to absorb the confirmation latency). A NEXT key published ahead
+     * of schedule by `keys rotate` waits publishAhead plus the allowance from its publication instead.
+     */
+    static Instant activationTime(ManagedKey next, ManagedKey active, RotationPolicy policy) {
+        Instant confirmed = next.confirmedAt().plus(policy.publishAhead());
+        Instant onSchedule = next.created().plus(policy.publishAhead()).plus(policy.confirmationAllowance());
+        if (active != null && active.stateSince().plus(policy.period()).isBefore(onSchedule)) {
+            onSchedule = active.stateSince().plus(policy.period());
+        }
+        return confirmed.isAfter(onSchedule) ? confirmed : onSchedule;
+    }
+
+    /**
+     * A successor is published publishAhead, plus the time the targets normally take to confirm it, before
+     * the active key's period ends: confirmed within the allowance, it activates on time.
+     */
     static Instant nextCreationTime(ManagedKey active, RotationPolicy policy) {
-        return active.stateSince().plus(policy.period()).minus(policy.publishAhead());
+        return active.stateSince().plus(policy.period()).minus(policy.publishAhead())
+                .minus(policy.confirmationAllowance());
     }
 }

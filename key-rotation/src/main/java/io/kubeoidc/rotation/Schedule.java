@@ -18,7 +18,7 @@ public record Schedule(Instant at, String what) {
             case NEXT -> key.confirmedAt() == null
                     ? new Schedule(null, "activates publish-ahead after every publication target confirms it"
                             + " (not yet confirmed)")
-                    : new Schedule(key.confirmedAt().plus(policy.publishAhead()),
+                    : new Schedule(RotationPlanner.activationTime(key, set.active().orElse(null), policy),
                             "activates (confirmed; published for publish-ahead by then)");
             case RETIRED -> new Schedule(key.stateSince().plus(policy.retention()),
                     "removed: every token it signed has expired");

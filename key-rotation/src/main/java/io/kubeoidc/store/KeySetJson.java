@@ -2,6 +2,7 @@ package io.kubeoidc.store;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.kubeoidc.keys.VerificationKey;
+import io.kubeoidc.keyset.ChangeNote;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.KeyState;
 import io.kubeoidc.keyset.ManagedKey;
@@ -58,6 +59,17 @@ public final class KeySetJson {
             keys.add(e);
         }
         json.put("keys", keys);
+        if (set.change() != null) {
+            Map<String, Object> change = new LinkedHashMap<>();
+            change.put("command", set.change().command());
+            if (set.change().reason() != null) {
+                change.put("reason", set.change().reason());
+            }
+            if (set.change().user() != null) {
+                change.put("user", set.change().user());
+            }
+            json.put("change", change);
+        }
         return (JSONObjectUtils.toJSONString(json) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
@@ -81,7 +93,11 @@ public final class KeySetJson {
                     optionalInstant(entry, "confirmed"), optionalInstant(entry, "removeAt"),
                     JSONObjectUtils.getString(entry, "origin"), JSONObjectUtils.getString(entry, "gateBypass")));
         }
-        return new KeySet(JSONObjectUtils.getLong(json, "revision"), keys, optionalInstant(json, "keysChangedAt"));
+        // "change" is absent in stores written before it existed, and after every commit of the service's own.
+        Map<String, Object> change = JSONObjectUtils.getJSONObject(json, "change");
+        return new KeySet(JSONObjectUtils.getLong(json, "revision"), keys, optionalInstant(json, "keysChangedAt"),
+                change == null ? null : new ChangeNote(JSONObjectUtils.getString(change, "command"),
+                        JSONObjectUtils.getString(change, "reason"), JSONObjectUtils.getString(change, "user")));
     }
 
     /** With each public key embedded as PEM: for stores without a file per key (etcd, the local copy). */

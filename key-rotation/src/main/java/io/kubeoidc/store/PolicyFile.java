@@ -39,6 +39,7 @@ public final class PolicyFile {
         json.put("jwksMaxAge", policy.jwksMaxAge().toString());
         json.put("algorithm", policy.keySpec().label());
         json.put("maxKeys", policy.maxKeys());
+        json.put("confirmationAllowance", policy.confirmationAllowance().toString());
         return (JSONObjectUtils.toJSONString(json) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
@@ -51,7 +52,10 @@ public final class PolicyFile {
                 Duration.parse(JSONObjectUtils.getString(j, "maxTokenLifetime")),
                 Duration.parse(JSONObjectUtils.getString(j, "jwksMaxAge")),
                 KeySpec.parse(JSONObjectUtils.getString(j, "algorithm")),
-                JSONObjectUtils.getInt(j, "maxKeys"));
+                JSONObjectUtils.getInt(j, "maxKeys"),
+                // Absent in files written before it existed.
+                j.containsKey("confirmationAllowance")
+                        ? Duration.parse(JSONObjectUtils.getString(j, "confirmationAllowance")) : Duration.ZERO);
     }
 
     public static Optional<RotationPolicy> read(Path storeDir) {

@@ -241,4 +241,37 @@ class RotationPlannerTest {
                 .singleElement().asString().contains("must be shorter than issuer.rotation.period");
         assertThat(POLICY.retention()).isEqualTo(Duration.ofHours(48));
     }
+
+    @Test
+    void maxKeysMustHoldWhatThePolicyKeepsWithTheImportedKeys() {
+        // 30 d period, 48 h retention: one RETIRED key at a time, + ACTIVE + NEXT.
+        assertThat(POLICY.keysHeldAtOnce()).isEqualTo(3);
+        assertThat(POLICY.maxKeysTooLow(7)).isNull();
+        assertThat(POLICY.maxKeysTooLow(8)).isEqualTo("issuer.rotation.max-keys (10) cannot hold the keys this policy"
+                + " publishes at once: 1 RETIRED (retention PT48H / period PT720H, rounded up) + ACTIVE + NEXT + 8 imported"
+                + " VERIFY_ONLY = 11; rotation would stop at the cap. Set max-keys to at least 11, or shorten retention or"
+                + " lengthen period");
+    }
+
+    /** A healthy rotation: NEXT appears publish-ahead plus the allowance early, and switches exactly at the period's end. */
+    @Test
+    void withAConfirmationAllowanceNextIsPublishedEarlierAndActivatesAtThePeriodsEnd() {
+        Duration allowance = Duration.ofSeconds(15);
+        RotationPolicy policy = POLICY.withConfirmationAllowance(allowance);
+        KeySet s0 = RotationPlanner.plan(KeySet.EMPTY, policy, confirming(KeySet.EMPTY), T0, EC).next();
+        Instant create = T0.plus(P).minus(A).minus(allowance);
+        assertThat(RotationPlanner.plan(s0, policy, confirming(s0), create.minusSeconds(1), EC).changed()).isFalse();
+        KeySet s1 = RotationPlanner.plan(s0, policy, confirming(s0), create, EC).next();
+        String next = s1.keys().stream().filter(k -> k.state() == KeyState.NEXT).findFirst().orElseThrow().kid();
+        KeySet s2 = RotationPlanner.plan(s1, policy, confirming(s1), create.plusSeconds(10), EC).next(); // confirmed
+        // publish-ahead after the confirmation has passed 5 s before the period ends: it waits for the end.
+        var early = RotationPlanner.plan(s2, policy, confirming(s2), T0.plus(P).minusSeconds(1), EC);
+        assertThat(early.changed()).isFalse();
+        assertThat(early.status().overdue()).isFalse();
+        assertThat(early.status().nextTransitionAt()).isEqualTo(T0.plus(P));
+        var switched = RotationPlanner.plan(s2, policy, confirming(s2), T0.plus(P), EC);
+        assertThat(switched.next().active()).map(ManagedKey::kid).contains(next);
+        assertThat(switched.status().overdue()).isFalse();
+        assertThat(Schedule.of(s2.find(next).orElseThrow(), s2, policy).at()).isEqualTo(T0.plus(P));
+    }
 }

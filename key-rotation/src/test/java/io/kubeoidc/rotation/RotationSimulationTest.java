@@ -217,4 +217,146 @@ class RotationSimulationTest {
             assertThat(o.maxPublished()).isLessThanOrEqualTo(o.policy().maxKeys());
         }
     }
+
+    /** The service's RotationIT-like policy at a 250 ms check interval, with its confirmation allowance. */
+    static final Duration CHECK = Duration.ofMillis(250);
+    static final RotationPolicy FAST = new RotationPolicy(Duration.ofSeconds(20), Duration.ofSeconds(8),
+            Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), KeySpec.EC_P256, 10,
+            CHECK.multipliedBy(2).plusSeconds(5));
+
+    /** What one run of {@link #run} saw from outside the planner. */
+    record Run(List<Instant> activations, List<Duration> signedPastPeriod, Duration maxReportedOverdue,
+               long blockedTicks) {}
+
+    /**
+     * Ticks every {@link #CHECK} for {@code periods} periods. Two targets: the service's own endpoint serves
+     * the committed set from the next check on; the blob mirror serves it {@code lag} later (random per change,
+     * up to {@code maxLag}), except that a NEXT key created at rotation {@code heldRotation} is held back
+     * from the blob copy for the allowance plus {@code hold} after its creation.
+     */
+    static Run run(RotationPolicy policy, long seed, Duration maxLag, int periods, int heldRotation, Duration hold) {
+        Random rnd = new Random(seed);
+        SecureRandom keyRandom = new SecureRandom();
+        KeySource source = spec -> SigningKey.generate(KeySpec.EC_P256, keyRandom);
+        List<Map.Entry<Instant, Set<String>>> history = new ArrayList<>(); // when the blob copy shows each set
+        Map<String, Instant> confirmedSince = new HashMap<>();
+        List<Instant> activations = new ArrayList<>();
+        List<Duration> signedPast = new ArrayList<>();
+        Duration maxOverdue = Duration.ZERO;
+        long blocked = 0;
+        int nextCreated = 0;
+        Instant heldUntil = Instant.MIN;
+        Set<String> served = Set.of();
+        KeySet set = KeySet.EMPTY;
+        Instant activeSince = null;
+        Instant end = START.plus(policy.period().multipliedBy(periods));
+        for (Instant now = START; now.isBefore(end); now = now.plus(CHECK)) {
+            Set<String> blob = Set.of();
+            for (var e : history) {
+                if (e.getKey().isAfter(now)) {
+                    break;
+                }
+                blob = e.getValue();
+            }
+            GateStatus gates = new GateStatus(Map.of("http", served, "blob", blob));
+            for (ManagedKey k : set.keys()) {
+                if (gates.confirmed(k.kid())) {
+                    confirmedSince.putIfAbsent(k.kid(), now);
+                } else {
+                    confirmedSince.remove(k.kid());
+                }
+            }
+            RotationPlan plan = RotationPlanner.plan(set, policy, gates, now, source);
+            KeySet next = plan.next();
+            String before = set.active().map(ManagedKey::kid).orElse(null);
+            String after = next.active().orElseThrow().kid();
+            if (before != null && !before.equals(after)) {
+                Instant since = confirmedSince.get(after);
+                // The guarantee stays: a key signs only after publish-ahead of continuous confirmation.
+                assertThat(since != null && !now.isBefore(since.plus(policy.publishAhead())))
+                        .as("%s activated at %s, confirmed since %s", after, now, since).isTrue();
+                activations.add(now);
+                signedPast.add(Duration.between(activeSince.plus(policy.period()), now));
+            }
+            if (before == null || !before.equals(after)) {
+                activeSince = now;
+            }
+            if (plan.changed()) {
+                Set<String> kids = next.keys().stream().map(ManagedKey::kid).collect(Collectors.toSet());
+                boolean createsNext = plan.transitions().stream().anyMatch(t -> t.to() == KeyState.NEXT && t.from() == null);
+                if (createsNext && ++nextCreated == heldRotation) {
+                    heldUntil = now.plus(policy.confirmationAllowance()).plus(hold);
+                }
+                Instant shown = now.plusMillis((long) (rnd.nextDouble() * maxLag.toMillis()));
+                if (shown.isBefore(heldUntil)) {
+                    shown = heldUntil; // the held key, and every later set (they contain it), wait
+                }
+                if (!history.isEmpty() && shown.isBefore(history.get(history.size() - 1).getKey())) {
+                    shown = history.get(history.size() - 1).getKey(); // a copy never goes back to an older set
+                }
+                history.add(Map.entry(shown, kids));
+                set = new KeySet(set.revision() + 1, next.keys());
+            }
+            served = set.keys().stream().map(ManagedKey::kid).collect(Collectors.toSet());
+            if (plan.status().overdueBy().compareTo(maxOverdue) > 0) {
+                maxOverdue = plan.status().overdueBy();
+            }
+            if (plan.status().waitingFor() != null && plan.status().waitingFor().startsWith("max-keys")) {
+                blocked++;
+            }
+        }
+        return new Run(activations, signedPast, maxOverdue, blocked);
+    }
+
+    @Test
+    void aHealthyRotationWithRealisticConfirmationLatencyIsNeverOverdue() {
+        // The blob copy shows a change up to 4.5 s after the commit; the check that sees it comes up to 250 ms later.
+        for (long seed = 1; seed <= 4; seed++) {
+            Run r = run(FAST, seed, Duration.ofMillis(4500), 200, 0, Duration.ZERO);
+            assertThat(r.activations()).as("seed %d", seed).hasSizeGreaterThanOrEqualTo(199);
+            assertThat(r.maxReportedOverdue()).as("seed %d: reported overdue", seed).isZero();
+            assertThat(r.signedPastPeriod()).as("seed %d: time each key signed past its period", seed)
+                    .allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(Duration.ZERO));
+        }
+    }
+
+    @Test
+    void withoutTheAllowanceEveryRotationWasOverdue() {
+        // The schedule before the allowance: NEXT published exactly publish-ahead before the period ends.
+        Run r = run(FAST.withConfirmationAllowance(Duration.ZERO), 1, Duration.ofMillis(4500), 20, 0, Duration.ZERO);
+        assertThat(r.signedPastPeriod()).allSatisfy(d -> assertThat(d).isGreaterThan(Duration.ZERO));
+    }
+
+    @Test
+    void aGateHeldClosedIsOverdueByExactlyHowLongItWasHeld() {
+        Duration hold = Duration.ofSeconds(7);
+        // No latency, so every instant falls on the check grid and the hold is measured to the millisecond.
+        Run r = run(FAST, 1, Duration.ZERO, 20, 5, hold);
+        for (int i = 0; i < r.signedPastPeriod().size(); i++) {
+            // Rotation 5 is the NEXT key created 5th: the 5th activation.
+            Duration expected = i == 4 ? hold : Duration.ZERO;
+            assertThat(r.signedPastPeriod().get(i)).as("activation %d", i + 1).isLessThanOrEqualTo(expected);
+            if (i == 4) {
+                assertThat(r.signedPastPeriod().get(i)).isEqualTo(hold);
+            }
+        }
+        // The status reports it up to the last check before the switch.
+        assertThat(r.maxReportedOverdue()).isEqualTo(hold.minus(CHECK));
+    }
+
+    @Test
+    void maxKeysThatHoldsWhatThePolicyKeepsNeverBlocks() {
+        // retention 1 min / period 20 s: 3 RETIRED + ACTIVE + NEXT. Checked by running it, not by the formula.
+        RotationPolicy keeps5 = new RotationPolicy(Duration.ofSeconds(20), Duration.ofSeconds(8), Duration.ofMinutes(1),
+                Duration.ofSeconds(10), Duration.ofSeconds(2), KeySpec.EC_P256, 5, FAST.confirmationAllowance());
+        assertThat(keeps5.problems()).isEmpty();
+        assertThat(run(keeps5, 1, Duration.ofMillis(4500), 30, 0, Duration.ZERO).blockedTicks()).isZero();
+
+        RotationPolicy tooFew = new RotationPolicy(Duration.ofSeconds(20), Duration.ofSeconds(8), Duration.ofMinutes(1),
+                Duration.ofSeconds(10), Duration.ofSeconds(2), KeySpec.EC_P256, 4, FAST.confirmationAllowance());
+        assertThat(run(tooFew, 1, Duration.ofMillis(4500), 30, 0, Duration.ZERO).blockedTicks()).isPositive();
+        assertThat(tooFew.problems()).containsExactly("issuer.rotation.max-keys (4) cannot hold the keys this policy"
+                + " publishes at once: 3 RETIRED (retention PT1M / period PT20S, rounded up) + ACTIVE + NEXT = 5; rotation"
+                + " would stop at the cap. Set max-keys to at least 5, or shorten retention or lengthen period");
+    }
 }

@@ -158,4 +158,30 @@ class DirectoryKeyStoreTest {
         // A store written before the timestamp was recorded still answers, from its keys' creation times.
         assertThat(new KeySet(3, third.keys()).dataTimestamp()).isEqualTo(third.keys().get(0).created());
     }
+
+    @Test
+    void anOperatorsCommandAndReasonAreStoredWithTheirCommitOnly() throws Exception {
+        var store = new DirectoryKeyStore(dir);
+        KeySetChange change = importUpstream(KeySet.EMPTY);
+        var note = new io.kubeoidc.keyset.ChangeNote("keys import sa.key", "moving off kubeadm", "root");
+        StoredKeys first = store.commit(0, change.next().withChange(note), change.newKeys());
+        assertThat(new DirectoryKeyStore(dir).load().keySet().change()).isEqualTo(note);
+        assertThat(Files.readString(dir.resolve("keyset.json")))
+                .contains("\"change\":{\"command\":\"keys import sa.key\",\"reason\":\"moving off kubeadm\",\"user\":\"root\"}");
+        // The next commit (the service's own step) carries none: the note is not inherited.
+        store.commit(1, new KeySet(1, first.keySet().keys()), List.of());
+        assertThat(new DirectoryKeyStore(dir).load().keySet().change()).isNull();
+    }
+
+    @Test
+    void aKeySetJsonWrittenBeforeChangeNotesStillLoads() throws Exception {
+        var store = new DirectoryKeyStore(dir);
+        KeySetChange change = importUpstream(KeySet.EMPTY);
+        store.commit(0, change.next(), change.newKeys());
+        String json = Files.readString(dir.resolve("keyset.json"));
+        assertThat(json).doesNotContain("\"change\"");
+        KeySet loaded = new DirectoryKeyStore(dir).load().keySet();
+        assertThat(loaded.change()).isNull();
+        assertThat(loaded.keys()).hasSize(2);
+    }
 }

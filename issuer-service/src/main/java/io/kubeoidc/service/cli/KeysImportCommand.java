@@ -38,6 +38,10 @@ final class KeysImportCommand implements Callable<Integer>, StoreWriter {
                     + " default: keep them until `keys remove`.")
     Duration removeAfter;
 
+    @Option(names = "--reason", paramLabel = "TEXT",
+            description = "Why: recorded with the change, and in the running service's audit line.")
+    String reason;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "PEM files: private keys, public keys, certificates.")
     List<Path> files;
 
@@ -69,7 +73,10 @@ final class KeysImportCommand implements Callable<Integer>, StoreWriter {
             throw new IllegalStateException("max-keys: the import would publish " + change.next().keys().size()
                     + " keys and issuer.rotation.max-keys is " + dir.policy().maxKeys());
         }
-        StoredKeys committed = store.commit(current.keySet().revision(), change.next(), change.newKeys());
+        String command = "keys import" + (verifyOnly ? " --verify-only" : "") + " "
+                + String.join(" ", files.stream().map(Path::toString).toList());
+        StoredKeys committed = store.commit(current.keySet().revision(),
+                change.next().withChange(StoreOptions.note(command, reason)), change.newKeys());
         change.notes().forEach(out::println);
         out.println("imported into " + store.describe() + ": " + committed.keySet().keys().size()
                 + " published key(s), revision " + committed.keySet().revision());

@@ -19,12 +19,17 @@ final class KeysRemoveCommand implements Callable<Integer>, StoreWriter {
     @Parameters(paramLabel = "KID", description = "The kid, as `keys list` prints it.")
     String kid;
 
+    @picocli.CommandLine.Option(names = "--reason", paramLabel = "TEXT",
+            description = "Why: recorded with the change, and in the running service's audit line.")
+    String reason;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        dir.apply(s -> ManualRotation.removeVerifyOnly(s.keySet(), kid, Instant.now()), spec.commandLine().getOut());
+        dir.apply(s -> ManualRotation.removeVerifyOnly(s.keySet(), kid, Instant.now()),
+                StoreOptions.note("keys remove " + kid, reason), spec.commandLine().getOut());
         return 0;
     }
 }

@@ -31,6 +31,10 @@ final class KeysRotateCommand implements Callable<Integer>, StoreWriter {
     @Option(names = "--yes", description = "Confirm the emergency revocation and its consequences.")
     boolean yes;
 
+    @Option(names = "--reason", paramLabel = "TEXT",
+            description = "Why: recorded with the change, and in the running service's audit line.")
+    String reason;
+
     @Spec
     CommandSpec spec;
 
@@ -45,7 +49,8 @@ final class KeysRotateCommand implements Callable<Integer>, StoreWriter {
         var out = spec.commandLine().getOut();
         var policy = dir.policy();
         if (!emergency) {
-            dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), StoreOptions::generate), out);
+            dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), StoreOptions::generate),
+                    StoreOptions.note("keys rotate", reason), out);
             return 0;
         }
         if (!yes) {
@@ -62,7 +67,7 @@ final class KeysRotateCommand implements Callable<Integer>, StoreWriter {
             return 1;
         }
         dir.apply(s -> ManualRotation.emergencyRevoke(s.keySet(), revoke, policy, Instant.now(), StoreOptions::generate),
-                out);
+                StoreOptions.note("keys rotate --emergency --revoke " + revoke, reason), out);
         return 0;
     }
 }

@@ -97,15 +97,27 @@ final class StoreOptions {
      * service and this command never overwrite each other.
      */
     StoredKeys apply(Function<StoredKeys, RotationPlan> change, PrintWriter out) {
+        return apply(change, null, out);
+    }
+
+    /** As {@link #apply(Function, PrintWriter)}, recording the command and reason with the commit for the audit. */
+    StoredKeys apply(Function<StoredKeys, RotationPlan> change, io.kubeoidc.keyset.ChangeNote note, PrintWriter out) {
         KeyStore s = store();
         StoredKeys current = s.load();
         RotationPlan plan = change.apply(current);
-        StoredKeys committed = s.commit(current.keySet().revision(), plan.next(), plan.newKeys());
+        var next = note == null ? plan.next() : plan.next().withChange(note);
+        StoredKeys committed = s.commit(current.keySet().revision(), next, plan.newKeys());
         // The audit-log form (ISO-8601 durations), as the service logs the same transitions.
         plan.transitions().forEach(t -> out.println(t));
         out.println("committed revision " + committed.keySet().revision() + " to " + s.describe()
                 + "; running replicas apply it within issuer.rotation.check-interval (etcd: within a second)");
         return committed;
+    }
+
+    /** What the operator ran and why, for the service's audit line when it picks the change up. */
+    static io.kubeoidc.keyset.ChangeNote note(String command, String reason) {
+        return new io.kubeoidc.keyset.ChangeNote(command, reason == null || reason.isBlank() ? null : reason.strip(),
+                System.getProperty("user.name"));
     }
 
     static SigningKey generate(io.kubeoidc.keys.KeySpec spec) {

@@ -23,6 +23,18 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
     static final List<String> KEY_STORES = List.of("directory", "etcd");
 
+    /** The mirrors publish a change within about a second of its commit (writes take a few more). */
+    static final Duration MIRROR_CONFIRMATION = Duration.ofSeconds(5);
+
+    /**
+     * How long the targets normally take to confirm a new NEXT key, as the planner sees it: the mirrors publish
+     * and read it back, and the next check (or the one after, if the read-back ends just after a check) sees it.
+     * NEXT is published this much earlier, so a healthy rotation is never reported overdue.
+     */
+    static Duration confirmationAllowance(Duration checkInterval) {
+        return checkInterval.multipliedBy(2).plus(MIRROR_CONFIRMATION);
+    }
+
     public static IssuerSettings from(IssuerProperties p, int serverPort) {
         boolean development = p.url() == null || p.url().isBlank();
         String url = development ? "http://localhost:" + serverPort : p.url().strip();
@@ -66,6 +78,7 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
             throw new InvalidConfigurationException("issuer.rotation.check-interval must be positive (got "
                     + r.checkInterval() + ")", "Use a duration such as 5s.", null);
         }
+        policy = policy.withConfirmationAllowance(confirmationAllowance(r.checkInterval()));
         // Each pass reads every public copy back; under a second it would poll the storage account continuously.
         Duration mirrorInterval = p.mirror().interval();
         if (mirrorInterval.compareTo(Duration.ofSeconds(1)) < 0) {

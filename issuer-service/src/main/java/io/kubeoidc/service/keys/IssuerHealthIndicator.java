@@ -2,7 +2,9 @@ package io.kubeoidc.service.keys;
 
 import io.kubeoidc.service.ha.ReplicaCoordinator;
 import io.kubeoidc.service.rotation.RotationService;
+import io.kubeoidc.service.publish.MirrorService;
 import java.util.LinkedHashMap;
+import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -14,12 +16,32 @@ class IssuerHealthIndicator extends AbstractHealthIndicator {
     private final IssuerKeys keys;
     private final ObjectProvider<RotationService> rotation;
     private final ObjectProvider<ReplicaCoordinator> replicas;
+    private final ObjectProvider<MirrorService> mirrors;
 
     IssuerHealthIndicator(IssuerKeys keys, ObjectProvider<RotationService> rotation,
-                          ObjectProvider<ReplicaCoordinator> replicas) {
+                          ObjectProvider<ReplicaCoordinator> replicas, ObjectProvider<MirrorService> mirrors) {
         this.keys = keys;
         this.rotation = rotation;
         this.replicas = replicas;
+        this.mirrors = mirrors;
+    }
+
+    /** Each publication target (the rotation gates): verified, or why not, including an overdue check. */
+    private Map<String, Object> targets() {
+        var targets = new LinkedHashMap<String, Object>();
+        mirrors.ifAvailable(service -> service.mirrors().forEach(m -> {
+            var s = service.state(m);
+            var t = new LinkedHashMap<String, Object>();
+            t.put("verified", s.verified());
+            if (s.lastError() != null) {
+                t.put("error", s.lastError());
+            }
+            if (s.lastVerified() != null) {
+                t.put("lastVerified", s.lastVerified().toString());
+            }
+            targets.put(m.name(), t);
+        }));
+        return targets;
     }
 
     @Override
@@ -56,7 +78,8 @@ class IssuerHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("activeKid", set.active().map(k -> k.kid()).orElse("none"))
                 .withDetail("publishedKeys", set.keys().size())
                 .withDetail("storeRevision", set.revision())
-                .withDetail("rotation", r);
+                .withDetail("rotation", r)
+                .withDetail("publicationTargets", targets());
         String error = keys.lastReloadError();
         if (error != null) {
             builder.withDetail("storeReloadError", error);

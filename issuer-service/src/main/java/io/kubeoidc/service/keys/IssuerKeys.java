@@ -72,8 +72,11 @@ public class IssuerKeys {
             StoredKeys before = current().stored();
             StoredKeys after = source.load();
             install(after, version);
-            KeySetDiff.between(before.keySet(), after.keySet(), "committed by another writer (CLI or the leader) at revision "
-                    + after.keySet().revision()).forEach(t -> AUDIT.info("rotation {}", t));
+            // The CLI records its command and the operator's reason with the commit; the leader's steps carry none.
+            String why = after.keySet().change() != null
+                    ? after.keySet().change() + " (committed by the CLI at revision " + after.keySet().revision() + ")"
+                    : "committed by another writer (the leader, or a CLI that records no command) at revision " + after.keySet().revision();
+            KeySetDiff.between(before.keySet(), after.keySet(), why).forEach(t -> AUDIT.info("rotation {}", t));
             lastReloadError = null;
             return true;
         } catch (RuntimeException e) {

@@ -14,7 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +39,12 @@ public class DocumentMirror implements PublicationTarget {
     /** Health view of one mirror. */
     public record State(boolean verified, String lastError, Instant lastPublished, Instant lastVerified) {}
 
+    /**
+     * How long one check may take beyond the interval before health calls it overdue: the SDK's bounded retries
+     * against a dead endpoint end well within it, a hung one (connections open, no answers) does not.
+     */
+    static final Duration CHECK_BUDGET = Duration.ofSeconds(20);
+
     private final String name;
     private final MirrorStorage storage;
     private final String prefix;
@@ -48,6 +56,9 @@ public class DocumentMirror implements PublicationTarget {
     private volatile String lastError;
     private volatile Instant lastPublished;
     private volatile Instant lastVerified;
+    private volatile Instant lastChecked; // when the last check ended (the first check's start until it ends)
+    private volatile Instant stepSince;
+    private volatile String step; // what the check in progress is doing, for an overdue report
 
     /**
      * @param publicBaseUrl where anonymous readers fetch the copies, or null to trust the read-back
@@ -82,6 +93,33 @@ public class DocumentMirror implements PublicationTarget {
         return new State(lastError == null && lastVerified != null, lastError, lastPublished, lastVerified);
     }
 
+    /**
+     * As {@link #state()}, but unverified when no check has ended for the interval plus {@link #CHECK_BUDGET},
+     * whatever the reason (a hung endpoint answers nothing, so no error would ever be recorded).
+     */
+    public State state(Instant now, Duration interval) {
+        State s = state();
+        Instant checked = lastChecked;
+        if (checked == null) {
+            return s; // never checked: unverified anyway
+        }
+        Duration since = Duration.between(checked, now);
+        if (since.compareTo(interval.plus(CHECK_BUDGET)) <= 0) {
+            return s;
+        }
+        String doing = step;
+        Instant doingSince = stepSince;
+        String why = "check overdue: none has completed for " + since.toSeconds() + "s (every " + interval.toSeconds()
+                + "s expected)" + (doing == null ? "" : "; " + doing + " has not answered for "
+                + Duration.between(doingSince, now).toSeconds() + "s");
+        return new State(false, why, s.lastPublished(), s.lastVerified());
+    }
+
+    private void step(String what) {
+        stepSince = Instant.now();
+        step = what;
+    }
+
     public String storage() {
         return storage.describe();
     }
@@ -101,15 +139,35 @@ public class DocumentMirror implements PublicationTarget {
 
     /** Writes what differs, then verifies; returns how many objects were (re)written. */
     public int reconcile(PublishedDocuments docs) {
+        return reconcile(docs, false);
+    }
+
+    /**
+     * @param driftCheck true when the key set did not change since the last pass: whatever is rewritten
+     *                   then drifted (deleted, edited, wrong headers), and the log says what was found
+     */
+    public int reconcile(PublishedDocuments docs, boolean driftCheck) {
+        if (lastChecked == null) {
+            lastChecked = Instant.now();
+        }
+        try {
+            return check(docs, driftCheck);
+        } finally {
+            step = null;
+            lastChecked = Instant.now();
+        }
+    }
+
+    private int check(PublishedDocuments docs, boolean driftCheck) {
         int written = 0;
         try {
             for (var e : objects(docs).entrySet()) {
-                if (upload(e.getKey(), e.getValue().bytes())) {
+                if (upload(e.getKey(), e.getValue().bytes(), driftCheck)) {
                     written++;
                 }
             }
         } catch (RuntimeException e) {
-            fail("upload", "writing to " + storage.describe() + " failed: " + e.getMessage());
+            fail("upload", "publishing to " + storage.describe() + " failed: " + e.getMessage());
             return written;
         }
         if (written > 0) {
@@ -119,12 +177,18 @@ public class DocumentMirror implements PublicationTarget {
         return written;
     }
 
-    private boolean upload(String object, byte[] bytes) {
+    private boolean upload(String object, byte[] bytes, boolean driftCheck) {
+        String found = null;
         for (int attempt = 1; ; attempt++) {
+            step("reading " + object + " from " + storage.describe());
             Optional<MirrorStorage.StoredObject> current = storage.read(object);
             if (current.isPresent() && matches(current.get(), bytes)) {
                 return false;
             }
+            if (found == null) {
+                found = difference(current.orElse(null), bytes);
+            }
+            step("writing " + object + " to " + storage.describe());
             try {
                 storage.write(object, bytes, CONTENT_TYPE, cacheControl, current.map(MirrorStorage.StoredObject::version)
                         .orElse(null));
@@ -134,6 +198,7 @@ public class DocumentMirror implements PublicationTarget {
                 }
                 throw c;
             }
+            step("reading " + object + " back from " + storage.describe());
             var back = storage.read(object);
             if (back.isEmpty() || !Arrays.equals(back.get().bytes(), bytes)) {
                 if (attempt < 3) {
@@ -141,9 +206,31 @@ public class DocumentMirror implements PublicationTarget {
                 }
                 throw new IllegalStateException(object + " reads back different bytes after the write");
             }
-            log.info("Mirrored {} ({} bytes) to {}", object, bytes.length, storage.describe());
+            if (driftCheck) {
+                log.warn("{} mirror drifted: {} {}; rewrote it ({} bytes) and read it back", name, object, found, bytes.length);
+            } else {
+                log.info("Mirrored {} ({} bytes) to {}", object, bytes.length, storage.describe());
+            }
             return true;
         }
+    }
+
+    /** What the stored copy got wrong, for the drift log. */
+    private String difference(MirrorStorage.StoredObject o, byte[] bytes) {
+        if (o == null) {
+            return "was missing";
+        }
+        List<String> wrong = new ArrayList<>();
+        if (!Arrays.equals(o.bytes(), bytes)) {
+            wrong.add("different bytes (" + o.bytes().length + " stored, " + bytes.length + " served)");
+        }
+        if (o.contentType() != null && !CONTENT_TYPE.equals(o.contentType())) {
+            wrong.add("Content-Type '" + o.contentType() + "' instead of '" + CONTENT_TYPE + "'");
+        }
+        if (cacheControl != null && o.cacheControl() != null && !cacheControl.equals(o.cacheControl())) {
+            wrong.add("Cache-Control '" + o.cacheControl() + "' instead of '" + cacheControl + "'");
+        }
+        return "had " + String.join(", ", wrong);
     }
 
     private boolean matches(MirrorStorage.StoredObject o, byte[] bytes) {
@@ -159,6 +246,7 @@ public class DocumentMirror implements PublicationTarget {
             String where;
             if (publicBaseUrl == null) {
                 where = storage.describe() + " " + e.getKey();
+                step("reading " + e.getKey() + " from " + storage.describe());
                 got = storage.read(e.getKey()).map(MirrorStorage.StoredObject::bytes).orElse(null);
                 if (got == null) {
                     fail("missing", where + " is missing");
@@ -196,6 +284,7 @@ public class DocumentMirror implements PublicationTarget {
 
     private Optional<byte[]> fetch(String url) {
         HttpResponse<byte[]> r;
+        step("anonymous GET " + url);
         try {
             r = anonymous.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());

@@ -40,7 +40,17 @@ class MirrorConfig {
                                    MeterRegistry registry) {
         var azure = properties.mirror().azure();
         String base = url("issuer.mirror.azure.public-base-url", azure.publicBaseUrl(), true);
-        DocumentMirror m = new DocumentMirror("azure-blob", new AzureBlobStorage(azure), azure.prefix(), base,
+        String prefix = azure.prefix() == null ? "" : azure.prefix().strip();
+        if (!prefix.isEmpty() && (!prefix.endsWith("/") || prefix.startsWith("/"))) {
+            // Blob names are the prefix and the document path glued together: "cluster-a" would publish
+            // cluster-aopenid/v1/jwks, which no relying party fetches.
+            String fixed = prefix.replaceAll("^/+", "").replaceAll("/*$", "/");
+            throw new InvalidConfigurationException("issuer.mirror.azure.prefix '" + prefix + "' must "
+                    + (prefix.startsWith("/") ? "not start with '/'" : "end with '/'") + ": blob names are the prefix"
+                    + " followed by the document path, so it would publish " + prefix + "openid/v1/jwks",
+                    "Use '" + fixed + "'.", null);
+        }
+        DocumentMirror m = new DocumentMirror("azure-blob", AzureBlobStorage.create(azure), prefix, base,
                 azure.cacheControl(), registry);
         guard(settings, m, azure);
         List<String> notRs256 = keys.current().stored().keySet().published().stream()
@@ -66,7 +76,7 @@ class MirrorConfig {
         return () -> {
             Health.Builder b = Health.up();
             for (DocumentMirror m : service.mirrors()) {
-                var s = m.state();
+                var s = service.state(m);
                 var detail = new java.util.LinkedHashMap<String, Object>();
                 detail.put("storage", m.storage());
                 detail.put("verified", s.verified());

@@ -38,7 +38,7 @@ public class MirrorService {
         this.driftRepaired = Counter.builder("issuer.mirror.drift.repaired")
                 .description("Objects rewritten because the public copy drifted").register(registry);
         for (DocumentMirror m : mirrors) {
-            Gauge.builder("issuer.mirror.verified", m, x -> x.state().verified() ? 1 : 0).tag("mirror", m.name())
+            Gauge.builder("issuer.mirror.verified", m, x -> state(x).verified() ? 1 : 0).tag("mirror", m.name())
                     .description("1 while the public copy matches what the service serves").register(registry);
             Gauge.builder("issuer.mirror.last.verified.timestamp", m,
                             x -> x.state().lastVerified() == null ? 0 : x.state().lastVerified().getEpochSecond())
@@ -51,6 +51,12 @@ public class MirrorService {
 
     public List<DocumentMirror> mirrors() {
         return mirrors;
+    }
+
+    /** A mirror's health now: unverified also when its checks are overdue (a hung endpoint). */
+    public DocumentMirror.State state(DocumentMirror m) {
+        // A replica that does not write the mirrors (an HA follower) does not check them either.
+        return leadership.writesMirrors() ? m.state(clock.instant(), interval) : m.state();
     }
 
     @Scheduled(fixedDelay = 500)
@@ -66,7 +72,7 @@ public class MirrorService {
             return;
         }
         for (DocumentMirror m : mirrors) {
-            int written = m.reconcile(snapshot.documents());
+            int written = m.reconcile(snapshot.documents(), !changed);
             (changed ? published : driftRepaired).increment(written);
         }
         publishedVersion = snapshot.version();

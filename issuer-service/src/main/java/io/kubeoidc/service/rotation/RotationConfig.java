@@ -25,6 +25,13 @@ class RotationConfig {
     RotationService rotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
                                     List<PublicationTarget> targets, Clock clock, SecureRandom random,
                                     MeterRegistry registry) {
+        int imported = (int) keys.current().stored().keySet().keys().stream()
+                .filter(k -> k.state() == io.kubeoidc.keyset.KeyState.VERIFY_ONLY).count();
+        String tooLow = settings.policy().maxKeysTooLow(imported);
+        if (tooLow != null) {
+            throw new io.kubeoidc.service.config.InvalidConfigurationException(tooLow,
+                    "Raise issuer.rotation.max-keys (at most 100), or drop imported keys with `keys remove KID`.", null);
+        }
         return new RotationService(keys, store, leadership, settings, targets, clock, random, registry);
     }
 

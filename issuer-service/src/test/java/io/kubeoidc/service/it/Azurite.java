@@ -69,6 +69,26 @@ final class Azurite implements AutoCloseable {
         throw new IllegalStateException("azurite did not listen on " + port);
     }
 
+    /**
+     * SIGSTOP: a hung endpoint. The port stays open and connections are accepted by the kernel, but nothing
+     * answers until {@link #thaw()}.
+     */
+    void freeze() throws Exception {
+        signal("-STOP");
+    }
+
+    /** SIGCONT: the frozen endpoint answers again (queued requests first). */
+    void thaw() throws Exception {
+        signal("-CONT");
+    }
+
+    private void signal(String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill " + signal + " " + process.pid() + " failed");
+        }
+    }
+
     void stop() throws InterruptedException {
         if (process != null) {
             process.destroy();

@@ -311,6 +311,10 @@ class BadInputIT {
 
     private static final String SIGNER = "--issuer.signer.socket={work}/run/signer.sock";
     private static final String ETCD = "--issuer.keys.store=etcd";
+    /** An Azure mirror that is never reached: the cases fail at start, before any request. */
+    private static final String AZURE = "--issuer.mirror.azure.connection-string=DefaultEndpointsProtocol=http;"
+            + "AccountName=devstoreaccount1;AccountKey=" + Azurite.KEY + ";BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
+    private static final String AZURE_PUBLIC = "--issuer.mirror.azure.public-base-url=http://127.0.0.1:9/devstoreaccount1/oidc/";
     private static final String ENDPOINT = "--issuer.keys.etcd.endpoints=https://10.0.0.1:2379";
     private static final String KEK = "--issuer.keys.encryption-key-file={work}/kek";
     private static final String DEV_HINT = " (issuer.allow-insecure-http=true permits http for local development only)";
@@ -368,6 +372,16 @@ class BadInputIT {
                         + " has expired", "--issuer.rotation.retention=1h"),
                 service("max-keys too many", "issuer.rotation.max-keys must be between 3 and 100 (got 500); Entra ID and AWS"
                         + " read only the first 100 keys of a JWKS", "--issuer.rotation.max-keys=500"),
+                service("max-keys that cannot hold what the policy keeps", "issuer.rotation.max-keys (10) cannot hold"
+                        + " the keys this policy publishes at once: 30 RETIRED (retention PT10M / period PT20S, rounded up)"
+                        + " + ACTIVE + NEXT = 32; rotation would stop at the cap. Set max-keys to at least 32, or shorten"
+                        + " retention or lengthen period", "--issuer.rotation.period=20s", "--issuer.rotation.publish-ahead=10s",
+                        "--issuer.http.max-age=2s", "--issuer.tokens.max-lifetime=5m", "--issuer.rotation.retention=10m"),
+                // misspelled properties
+                service("misspelled issuer.url", "issuer.urll is not a configuration property (set in commandLineArgs);"
+                        + " did you mean issuer.url?", "--issuer.urll=https://oidc.example.com"),
+                service("misspelled nested property", "issuer.rotation.max-key is not a configuration property (set in"
+                        + " commandLineArgs); did you mean issuer.rotation.max-keys?", "--issuer.rotation.max-key=5"),
                 service("unknown algorithm", "issuer.rotation.algorithm: unknown key algorithm 'DSA-1024'; use one of RSA-2048,"
                         + " RSA-3072, RSA-4096, EC-P256, EC-P384, EC-P521 (or RS256, ES256, ES384, ES512)",
                         "--issuer.rotation.algorithm=DSA-1024"),
@@ -445,6 +459,11 @@ class BadInputIT {
                         "--issuer.publisher.keys-file={pem}/ed25519.spki.pem"),
                 service("mirror base URL not http", "issuer.mirror.filesystem.public-base-url 'ftp://x' is not an http(s) URL",
                         "--issuer.mirror.filesystem.public-base-url=ftp://x"),
+                service("Azure prefix without a trailing slash", "issuer.mirror.azure.prefix 'cluster-a' must end with"
+                        + " '/': blob names are the prefix followed by the document path, so it would publish"
+                        + " cluster-aopenid/v1/jwks", AZURE, AZURE_PUBLIC, "--issuer.mirror.azure.prefix=cluster-a"),
+                service("Azure connection string that is not one", "issuer.mirror.azure.connection-string is not a valid"
+                        + " Azure Storage connection string", "--issuer.mirror.azure.connection-string=abc", AZURE_PUBLIC),
                 service("unknown key store", "issuer.keys.store must be one of [directory, etcd] (got 'zookeeper')",
                         "--issuer.keys.store=zookeeper"),
                 service("etcd without endpoints", "issuer.keys.store=etcd needs issuer.keys.etcd.endpoints", ETCD),
@@ -483,8 +502,32 @@ class BadInputIT {
             assertThat(r.exitCode()).as(r.output()).isNotZero();
             String socketBytes = Integer.toString(work.resolve("run/" + "s".repeat(110) + ".sock").toString().length());
             assertThat(description(r.output())).isEqualTo(fill(c.description(), ports).replace("{socket-bytes}", socketBytes));
+            // The report alone: no stack trace, no context warning repeating it before.
+            assertThat(r.output()).doesNotContain("\tat ").doesNotContain("Exception encountered during context initialization");
         }
         before.assertUnchanged();
+    }
+
+    /**
+     * application.properties next to the jar is read whatever the working directory (systemd starts services
+     * in /): a misspelled name in it is refused, naming the file.
+     */
+    @org.junit.jupiter.api.Test
+    void aFileNextToTheJarIsReadFromAnyWorkingDirectory() throws Exception {
+        Path opt = Files.createDirectories(work.resolve("opt"));
+        Path jar = Files.copy(JarProcess.jar(), opt.resolve("issuer-service.jar"));
+        Files.writeString(opt.resolve("application.properties"), "issuer.url=https://oidc.example.com\n"
+                + "issuer.rotation.perod=7d\n");
+        var r = JarProcess.runJar(jar, Files.createDirectories(work.resolve("elsewhere")),
+                "--server.port=" + TestData.freePort(), "--management.server.port=" + TestData.freePort());
+        assertThat(r.exitCode()).as(r.output()).isNotZero();
+        assertThat(description(r.output())).isEqualTo("issuer.rotation.perod is not a configuration property (set in"
+                + " Config resource 'file [" + opt.toRealPath() + "/application.properties]' via location 'optional:file:"
+                + opt.toRealPath() + "/'); did you mean issuer.rotation.period?");
+        Files.delete(jar);
+        Files.delete(opt.resolve("application.properties"));
+        Files.delete(opt);
+        Files.delete(work.resolve("elsewhere"));
     }
 
     /** The "Description:" part of Boot's "APPLICATION FAILED TO START" report. */

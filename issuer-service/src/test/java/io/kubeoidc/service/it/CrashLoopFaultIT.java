@@ -96,15 +96,16 @@ class CrashLoopFaultIT {
         int livesA = FaultRun.scaled(6, 60);
         int livesB = FaultRun.scaled(8, 60);
         SecretScan scan = new SecretScan();
-        List<String> common = List.of("--issuer.url=https://oidc.example.com", "--issuer.rotation.period=4s",
+        List<String> common = List.of("--issuer.url=https://oidc.example.com",
                 "--issuer.rotation.publish-ahead=1s", "--issuer.http.max-age=1s", "--issuer.rotation.check-interval=200ms",
                 "--issuer.rotation.max-keys=100");
         Path signerDir = work.resolve("signer");
-        Loop signer = new Loop("A: external signer", signerDir, true, Duration.ofHours(24).plusMinutes(10), random, scan,
-                concat(common, "--issuer.signer.socket=" + signerDir.resolve("signer.sock"),
-                        "--issuer.signer.refresh-hint=1s", "--issuer.tokens.max-lifetime=10m"));
+        // The signer needs max-lifetime >= 10m, so retention 10m; max-keys 100 holds 10m / 7s + 2 keys (at 4 s it could not).
+        Loop signer = new Loop("A: external signer", signerDir, true, Duration.ofMinutes(10), random, scan,
+                concat(common, "--issuer.signer.socket=" + signerDir.resolve("signer.sock"), "--issuer.rotation.period=7s",
+                        "--issuer.signer.refresh-hint=1s", "--issuer.tokens.max-lifetime=10m", "--issuer.rotation.retention=10m"));
         Loop keyFiles = new Loop("B: key files", work.resolve("key-files"), false, RETENTION_B, random, scan,
-                concat(common, "--issuer.key-files.directory=pki", "--issuer.tokens.max-lifetime=5s",
+                concat(common, "--issuer.key-files.directory=pki", "--issuer.rotation.period=4s", "--issuer.tokens.max-lifetime=5s",
                         "--issuer.rotation.retention=" + RETENTION_B.toSeconds() + "s"));
         long start = System.nanoTime();
         signer.run(livesA);

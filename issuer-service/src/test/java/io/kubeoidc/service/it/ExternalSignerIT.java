@@ -137,7 +137,8 @@ class ExternalSignerIT {
         int mgmt = TestData.freePort();
         try (JarProcess service = startWithSigner(socket, port, mgmt, "--issuer.rotation.period=12s",
                 "--issuer.rotation.publish-ahead=4s", "--issuer.http.max-age=1s", "--issuer.signer.refresh-hint=1s",
-                "--issuer.tokens.max-lifetime=10m", "--issuer.rotation.check-interval=200ms");
+                "--issuer.tokens.max-lifetime=10m", "--issuer.rotation.check-interval=200ms",
+                "--issuer.rotation.retention=10m", "--issuer.rotation.max-keys=100"); // 10m / 12s + 2 keys
              SignerClient client = new SignerClient(socket)) {
             Map<String, RSAPublicKey> cache = new HashMap<>();
             Instant nextRefresh = Instant.MIN;

@@ -87,6 +87,7 @@ class HighAvailabilityIT {
                     "--issuer.keys.etcd.lease-ttl=5s",
                     "--issuer.signer.socket=" + socket(), "--issuer.rotation.period=30s",
                     "--issuer.rotation.publish-ahead=8s", "--issuer.http.max-age=5s", "--issuer.tokens.max-lifetime=10m",
+                    "--issuer.rotation.retention=10m", "--issuer.rotation.max-keys=30", // 10m / 30s + 2 keys
                     "--issuer.rotation.check-interval=500ms", "--issuer.signer.refresh-hint=2s");
         }
 

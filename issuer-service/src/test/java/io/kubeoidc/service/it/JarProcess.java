@@ -71,6 +71,21 @@ final class JarProcess implements AutoCloseable {
         return new JarProcess(p, log);
     }
 
+    /** As {@link #run(Path, String...)} with another copy of the jar (to test what is read next to it). */
+    static Result runJar(Path jar, Path workDir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", jar.toAbsolutePath().toString()));
+        cmd.addAll(List.of(args));
+        Path log = Files.createTempFile("issuer-service", ".log");
+        JarProcess p = new JarProcess(new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start(), log);
+        try (p) {
+            if (!p.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("process did not finish within 60 s: " + p.output());
+            }
+            return new Result(p.process.exitValue(), p.output());
+        }
+    }
+
     /** Runs a CLI command, or a service expected to refuse its configuration, to completion. */
     static Result run(Path workDir, String... args) throws Exception {
         try (JarProcess p = start(workDir, SHORT_LIVED, args)) {

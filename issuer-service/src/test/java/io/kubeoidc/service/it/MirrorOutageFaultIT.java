@@ -76,7 +76,7 @@ class MirrorOutageFaultIT {
                     "--issuer.rotation.period=" + PERIOD.toSeconds() + "s",
                     "--issuer.rotation.publish-ahead=" + PUBLISH_AHEAD.toSeconds() + "s", "--issuer.http.max-age=1s",
                     "--issuer.signer.refresh-hint=1s", "--issuer.tokens.max-lifetime=10m",
-                    "--issuer.rotation.retention=1h", "--issuer.rotation.max-keys=100",
+                    "--issuer.rotation.retention=10m", "--issuer.rotation.max-keys=100", // 10m / 10s + 2 keys
                     "--issuer.rotation.check-interval=200ms", "--issuer.signer.socket=" + socket).awaitReady(mgmt);
                  SignerClient signer = new SignerClient(socket)) {
                 String firstKid = RotationIT.activeKid(mgmt);

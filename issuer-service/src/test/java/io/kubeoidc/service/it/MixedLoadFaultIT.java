@@ -57,6 +57,7 @@ class MixedLoadFaultIT {
                 "--issuer.url=https://oidc.example.com", "--issuer.signer.socket=" + socket,
                 "--issuer.rotation.period=" + period + "s", "--issuer.rotation.publish-ahead=" + publishAhead + "s",
                 "--issuer.http.max-age=1s", "--issuer.signer.refresh-hint=1s", "--issuer.tokens.max-lifetime=10m",
+                "--issuer.rotation.retention=10m", "--issuer.rotation.max-keys=100", // 10m / period + 2 keys
                 "--issuer.rotation.check-interval=200ms", "--logging.level.root=warn",
                 "--logging.level.io.kubeoidc.audit=info").awaitReady(mgmt);
              SignerClient signer = new SignerClient(socket)) {
