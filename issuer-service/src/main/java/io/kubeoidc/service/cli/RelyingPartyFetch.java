@@ -79,7 +79,8 @@ final class RelyingPartyFetch {
                     : m.contains("unrecognized SSL message") || m.contains("plaintext") ? "; it does not speak https" : "");
         }
         if (e instanceof HttpConnectTimeoutException) {
-            return "timeout: no connection to " + at + " within " + seconds();
+            return "timeout: no connection " + ("https".equalsIgnoreCase(uri.getScheme()) ? "(TCP and TLS handshake) " : "")
+                    + "to " + at + " within " + seconds();
         }
         if (e instanceof HttpTimeoutException) {
             return "timeout: " + at + " accepted the connection but sent no answer within " + seconds();

@@ -201,6 +201,20 @@ class BadInputIT {
                         + " not 'http'; kube-apiserver and Entra ID reject anything else (issuer.allow-insecure-http=true"
                         + " permits http for local development only)",
                         "render", "static-pod", "--issuer", "http://oidc.example.com"),
+                cli("a high-availability static pod with an etcd endpoint that is not a URL",
+                        "etcd endpoint 'etcd-1:2379' must look like https://10.0.0.1:2379",
+                        "render", "static-pod", "--issuer", "https://oidc.example.com", "--etcd-endpoints", "etcd-1:2379"),
+                cli("a high-availability static pod with a relative key-encryption key", "--encryption-key-file 'kek' must"
+                        + " be an absolute path to a file in a directory on the node, such as /etc/kube-oidc-issuer/kek",
+                        "render", "static-pod", "--issuer", "https://oidc.example.com", "--etcd-endpoints",
+                        "https://10.0.0.1:2379", "--encryption-key-file", "kek"),
+                new CliCase("doctor with an issuer that is not a URL", List.of("doctor", "--issuer", "notaurl"), 2,
+                        "--issuer: issuer URL 'notaurl' has no scheme; it must start with https://\n"),
+                new CliCase("doctor with an ftp issuer", List.of("doctor", "--issuer", "ftp://oidc.example.com"), 2,
+                        "--issuer: issuer URL 'ftp://oidc.example.com' must use the https scheme, not 'ftp'"),
+                new CliCase("doctor with a timeout that is not a duration", List.of("doctor", "--issuer",
+                        "https://oidc.example.com", "--timeout", "abc"), 2,
+                        "--timeout 'abc' is not a positive duration (use 90s, 48h, 7d or PT48H)\n"),
                 new CliCase("an unknown command", List.of("keys", "frobnicate"), 2,
                         "Unmatched argument at index 1: 'frobnicate'\n"));
     }

@@ -214,10 +214,10 @@ class DoctorIT {
                         "timeout: 127.0.0.1:{silent} accepted the connection but sent no answer within 2 s", UNREACHABLE,
                         REACHABLE_FIX)),
                 // https to a port that speaks plain http: the whole issuer.
-                new Broken("tls", null, RSA_JWKS, List.of("--issuer", "https://127.0.0.1:{site-port}/tls"), 1,
+                new Broken("tls", null, RSA_JWKS, List.of("--issuer", "https://127.0.0.1:{plain-port}/tls"), 1,
                         List.of("PASS  issuer uses https",
-                                "FAIL  discovery document is reachable anonymously at https://127.0.0.1:{site-port}/tls/.well-known",
-                                "TLS: the handshake with 127.0.0.1:{site-port} failed", UNREACHABLE,
+                                "FAIL  discovery document is reachable anonymously at https://127.0.0.1:{plain-port}/tls/.well-known",
+                                "TLS: the handshake with 127.0.0.1:{plain-port} failed", UNREACHABLE,
                                 "Fix: serve https with a publicly trusted certificate")),
                 token("token-file-missing", "{tokens}/missing.jwt", "FAIL  token file {tokens}/missing.jwt can be read",
                         "no such file", "Entra ID would answer: AADSTS50027", "Fix: pass the projected token file"),
@@ -249,7 +249,7 @@ class DoctorIT {
 
     private static String fill(String s) {
         return s.replace("{refused}", Integer.toString(refusedPort)).replace("{silent}", Integer.toString(silent.getLocalPort()))
-                .replace("{site-port}", Integer.toString(site.port())).replace("{tokens}", tokens.toString());
+                .replace("{plain-port}", Integer.toString(site.plainHttpPort())).replace("{tokens}", tokens.toString());
     }
 
     /** A Java stack trace line, or an exception class printed with its message. */
