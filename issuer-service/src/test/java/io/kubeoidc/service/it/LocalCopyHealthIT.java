@@ -86,7 +86,9 @@ class LocalCopyHealthIT {
         try (JarProcess replica = JarProcess.start(work, "--server.port=" + port, "--management.server.port=" + mgmt,
                 "--issuer.url=https://oidc.example.com/ha", "--issuer.keys.store=etcd",
                 "--issuer.keys.encryption-key-file=" + kek, "--issuer.keys.etcd.endpoints=" + etcd.endpointList(),
-                "--issuer.keys.etcd.replica-id=node-1", "--issuer.keys.local-copy=" + copy).awaitReady(mgmt)) {
+                "--issuer.keys.etcd.replica-id=node-1", "--issuer.keys.local-copy=" + copy,
+                // A loaded machine must not turn etcd's first answer into an outage: this test is not about timing.
+                "--issuer.keys.etcd.timeout=10s", "--issuer.keys.etcd.lease-ttl=30s").awaitReady(mgmt)) {
             // It serves (ready, JWKS) ...
             assertThat(get(port, "/openid/v1/jwks").statusCode()).isEqualTo(200);
             // ... but the health component is DOWN and names the copy and the consequence.
