@@ -1,21 +1,26 @@
 package io.kubeoidc.service.cli;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
 import com.nimbusds.jose.jwk.AsymmetricJWK;
 import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.kubeoidc.documents.InvalidIssuerException;
 import io.kubeoidc.documents.IssuerConfig;
+import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.KeyState;
 import io.kubeoidc.keyset.ManagedKey;
+import io.kubeoidc.store.KeyStoreException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Date;
@@ -28,15 +33,23 @@ import static io.kubeoidc.documents.IssuerConfig.withoutTrailingSlash;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Checks an issuer the way Entra ID does, and says which AADSTS error each failure would cause. */
+/**
+ * Checks an issuer the way Entra ID does, and says which AADSTS error each failure would cause. Whatever is
+ * published, doctor reports it as a FAIL line with the consequence and a fix, never as a stack trace.
+ */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check the issuer as Entra ID would: fetch discovery from the issuer URL, compare the issuer",
                 "exactly, fetch jwks_uri anonymously, check keys (and optionally a projected token).",
-                "Exits 0 only when every check passes."})
+                "Exits 0 only when every check passes, 1 when one fails, 2 on a usage error."})
 final class DoctorCommand implements Callable<Integer> {
     static final String AUDIENCE = "api://AzureADTokenExchange";
+    private static final String UNREACHABLE = "AADSTS50166 / AADSTS90061 (request to the external OIDC endpoint failed)";
+    private static final String NO_KEY = "AADSTS7000272 (the token's kid is not in the issuer's metadata)";
+    private static final String PUBLISH_UNCHANGED = "publish the service's documents unchanged (the mirror does);"
+            + " do not edit them by hand";
 
     @Option(names = "--issuer", required = true, paramLabel = "URL",
             description = "The issuer exactly as in --service-account-issuer and the federated credential.")
@@ -52,135 +65,254 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--allow-http", description = "Local trials only: report an http issuer as a warning, not a failure.")
     boolean allowHttp;
 
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "How long each fetch may take to connect and to answer (default: ${DEFAULT-VALUE}).")
+    String timeout;
+
     @Spec
     CommandSpec spec;
 
     private int passed;
     private int failed;
     private PrintWriter out;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-            .followRedirects(HttpClient.Redirect.NORMAL).build();
+    private RelyingPartyFetch fetch;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         out = spec.commandLine().getOut();
-        URI uri = URI.create(issuer);
-        boolean https = "https".equals(uri.getScheme());
+        usage();
+        try {
+            checkAll();
+        } catch (RuntimeException e) {
+            // A safety net: every expected problem has its own check; this one still ends in a FAIL line.
+            check(false, "doctor completes its checks", String.valueOf(e.getMessage()), null,
+                    "report this as a bug in doctor, with the published documents");
+        }
+        int total = passed + failed;
+        out.println(failed == 0 ? "doctor: all " + total + " checks passed"
+                : "doctor: " + failed + " of " + total + " checks failed");
+        out.flush();
+        return failed == 0 ? 0 : 1;
+    }
+
+    /** An issuer that is not a URL or a timeout that is not a duration is a usage error (exit 2), not a finding. */
+    private void usage() {
+        try {
+            IssuerConfig.of(issuer, null, true);
+        } catch (InvalidIssuerException e) {
+            throw new ParameterException(spec.commandLine(), "--issuer: " + e.getMessage());
+        }
+        try {
+            fetch = new RelyingPartyFetch(DurationText.parse("--timeout", timeout));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private void checkAll() {
+        boolean https = "https".equals(URI.create(issuer).getScheme());
         if (https || !allowHttp) {
-            check(https, "issuer uses https", "the issuer is " + uri.getScheme() + "://",
+            check(https, "issuer uses https", "the issuer is " + URI.create(issuer).getScheme() + "://",
                     "AADSTS50166 (Entra cannot fetch the issuer's metadata)",
                     "serve the documents over https with a publicly trusted certificate, e.g. the storage static website");
         } else {
             out.println("WARN  issuer uses http (--allow-http): Entra ID and kube-apiserver will refuse it");
         }
-        String discoveryUrl = IssuerConfig.discoveryUrlOf(issuer);
-        Map<String, Object> discovery = fetchJson("discovery document", discoveryUrl);
-        JWKSet jwks = null;
+        Map<String, Object> discovery = fetchJson("discovery document", IssuerConfig.discoveryUrlOf(issuer));
+        PublishedJwks jwks = null;
         if (discovery != null) {
-            String published = (String) discovery.get("issuer");
-            String how = published == null ? "it has no issuer" : issuer.equalsIgnoreCase(published)
-                    ? "'" + published + "' differs only in case" : withoutTrailingSlash(issuer).equals(withoutTrailingSlash(published))
-                    ? "'" + published + "' differs in the trailing slash" : "it says '" + published + "'";
-            check(issuer.equals(published), "discovery issuer equals '" + issuer + "' exactly", how,
-                    "AADSTS700211 / AADSTS70021 (no federated credential matches the token's issuer)",
-                    "make issuer.url, kube-apiserver --service-account-issuer and the credential's issuer identical");
-            Object jwksUri = discovery.get("jwks_uri");
-            if (check(jwksUri instanceof String, "discovery has a jwks_uri", "it has none",
-                    "AADSTS50166", "publish the service's discovery document unchanged")) {
-                Map<String, Object> raw = fetchJson("JWKS", (String) jwksUri);
+            checkIssuer(discovery.get("issuer"));
+            String jwksUri = jwksUri(discovery.get("jwks_uri"));
+            if (jwksUri != null) {
+                Map<String, Object> raw = fetchJson("JWKS", jwksUri);
                 if (raw != null) {
-                    jwks = JWKSet.parse(raw);
+                    jwks = PublishedJwks.read(raw);
+                    checkKeys(jwks);
                 }
             }
-        }
-        if (jwks != null) {
-            checkKeys(jwks);
         }
         if (token != null) {
             checkToken(jwks);
         }
-        int total = passed + failed;
-        out.println(failed == 0 ? "doctor: all " + total + " checks passed"
-                : "doctor: " + failed + " of " + total + " checks failed");
-        return failed == 0 ? 0 : 1;
     }
 
-    private void checkKeys(JWKSet jwks) {
-        List<JWK> keys = jwks.getKeys();
-        check(!keys.isEmpty() && keys.size() <= 100, "JWKS has 1 to 100 keys (has " + keys.size() + ")",
-                "Entra reads only the first 100 keys", "AADSTS7000272 for any kid past the first 100",
-                "lower issuer.rotation.max-keys and remove verify-only keys");
-        List<String> notRs256 = keys.stream().filter(k -> k.getAlgorithm() == null || !"RS256".equals(k.getAlgorithm().getName()))
-                .map(JWK::getKeyID).toList();
-        check(notRs256.isEmpty(), "every key is RS256", "not RS256: " + notRs256,
-                "AADSTS700027 (Entra supports only RS256 signatures)", "use issuer.rotation.algorithm=RSA-2048");
-        if (keysDir != null) {
-            Set<String> published = keys.stream().map(JWK::getKeyID).collect(Collectors.toSet());
-            var set = new io.kubeoidc.store.DirectoryKeyStore(keysDir).load().keySet();
-            List<String> missing = set.keys().stream()
-                    .filter(k -> k.state() == KeyState.ACTIVE || k.state() == KeyState.RETIRED || k.state() == KeyState.VERIFY_ONLY)
-                    .map(ManagedKey::kid).filter(kid -> !published.contains(kid)).toList();
-            check(set.active().isPresent() && missing.isEmpty(),
-                    "the ACTIVE key and every key with live tokens are in the public JWKS",
-                    set.active().isEmpty() ? "the store has no ACTIVE key" : "missing: " + missing,
-                    "AADSTS7000272 (the token's kid is not in the issuer's metadata)",
-                    "check /actuator/health (mirror, rotation): the public copy is stale or not written");
+    private void checkIssuer(Object published) {
+        String how = published == null ? "it has no issuer"
+                : !(published instanceof String p) ? "its issuer is " + PublishedJwks.jsonType(published) + ", not a string"
+                : issuer.equalsIgnoreCase(p) ? "'" + p + "' differs only in case"
+                : withoutTrailingSlash(issuer).equals(withoutTrailingSlash(p)) ? "'" + p + "' differs in the trailing slash"
+                : "it says '" + p + "'";
+        check(issuer.equals(published), "discovery issuer equals '" + issuer + "' exactly", how,
+                "AADSTS700211 / AADSTS70021 (no federated credential matches the token's issuer)",
+                "make issuer.url, kube-apiserver --service-account-issuer and the credential's issuer identical");
+    }
+
+    /** The jwks_uri if it is one a relying party fetches, else null after a FAIL line. */
+    private String jwksUri(Object value) {
+        String problem;
+        if (value == null) {
+            problem = "it has none";
+        } else if (!(value instanceof String s)) {
+            problem = "jwks_uri is " + PublishedJwks.jsonType(value) + ", not a string";
+        } else {
+            try {
+                IssuerConfig.of(issuer, s, true);
+                problem = allowHttp || s.startsWith("https:") ? null
+                        : "jwks_uri '" + s + "' uses http; Entra ID fetches keys over https only";
+            } catch (InvalidIssuerException e) {
+                problem = e.getMessage();
+            }
         }
+        return check(problem == null, "discovery has an https jwks_uri", problem, UNREACHABLE, PUBLISH_UNCHANGED)
+                ? (String) value : null;
     }
 
-    private void checkToken(JWKSet jwks) throws Exception {
-        SignedJWT jwt;
-        try {
-            jwt = SignedJWT.parse(Files.readString(token).strip());
-        } catch (java.text.ParseException e) {
-            check(false, "token file is a JWT", e.getMessage(), "AADSTS50027 (invalid JWT)", "pass the projected token file");
+    private void checkKeys(PublishedJwks jwks) {
+        if (!check(jwks.shapeProblem() == null, "JWKS has a 'keys' array", jwks.shapeProblem(),
+                NO_KEY + " for every token", PUBLISH_UNCHANGED + ": {\"keys\": [ ... ]}")) {
             return;
         }
-        var claims = jwt.getJWTClaimsSet();
+        int n = jwks.entries();
+        if (n == 0) {
+            check(false, "JWKS has at least one key", "'keys' is empty", NO_KEY + " for every token",
+                    "check /actuator/health (mirror, rotation): the service publishes its ACTIVE key; an empty set"
+                            + " was published by something else, or before the first key existed");
+            return;
+        }
+        check(n <= 100, "JWKS has at most 100 keys (has " + n + ")", "Entra reads only the first 100 keys",
+                "AADSTS7000272 for any kid past the first 100", "lower issuer.rotation.max-keys and remove verify-only keys");
+        check(jwks.unreadable().isEmpty(), "every key has kty, kid and its public members",
+                String.join("; ", jwks.unreadable()), NO_KEY + " for tokens signed with an unreadable key",
+                PUBLISH_UNCHANGED);
+        List<JWK> keys = jwks.keys();
+        if (!keys.isEmpty()) {
+            List<String> notRs256 = keys.stream().filter(k -> !JWSAlgorithm.RS256.equals(k.getAlgorithm()))
+                    .map(k -> k.getKeyID() + " (" + (k.getAlgorithm() == null ? "no alg" : k.getAlgorithm()) + ")").toList();
+            check(notRs256.isEmpty(), "every key is RS256", "not RS256: " + String.join(", ", notRs256),
+                    "AADSTS700027 for tokens they sign (Entra supports only RS256 signatures)",
+                    "use issuer.rotation.algorithm=RSA-2048 and rotate; import RSA keys only");
+        }
+        if (keysDir != null) {
+            checkStorePublished(keys);
+        }
+    }
+
+    private void checkStorePublished(List<JWK> keys) {
+        KeySet set;
+        try {
+            set = new io.kubeoidc.store.DirectoryKeyStore(keysDir).load().keySet();
+        } catch (KeyStoreException e) {
+            check(false, "the key store " + keysDir + " can be read", e.getMessage(), null,
+                    "pass the service's issuer.keys.directory as --keys-dir");
+            return;
+        }
+        Set<String> published = keys.stream().map(JWK::getKeyID).collect(Collectors.toSet());
+        List<String> missing = set.keys().stream()
+                .filter(k -> k.state() == KeyState.ACTIVE || k.state() == KeyState.RETIRED || k.state() == KeyState.VERIFY_ONLY)
+                .map(ManagedKey::kid).filter(kid -> !published.contains(kid)).toList();
+        check(set.active().isPresent() && missing.isEmpty(),
+                "the ACTIVE key and every key with live tokens are in the public JWKS",
+                set.active().isEmpty() ? "the store has no ACTIVE key" : "missing: " + missing, NO_KEY,
+                "check /actuator/health (mirror, rotation): the public copy is stale or not written");
+    }
+
+    private void checkToken(PublishedJwks jwks) {
+        String invalid = "AADSTS50027 (invalid JWT)";
+        String pass = "pass the projected token file, e.g. /var/run/secrets/azure/tokens/azure-identity-token in the pod";
+        SignedJWT jwt;
+        JWTClaimsSet claims;
+        try {
+            jwt = SignedJWT.parse(Files.readString(token).strip());
+            claims = jwt.getJWTClaimsSet();
+        } catch (NoSuchFileException e) {
+            check(false, "token file " + token + " can be read", "no such file", invalid, pass);
+            return;
+        } catch (AccessDeniedException e) {
+            check(false, "token file " + token + " can be read", "permission denied", invalid, pass);
+            return;
+        } catch (IOException e) {
+            check(false, "token file " + token + " can be read", Files.isDirectory(token) ? "it is a directory"
+                    : String.valueOf(e.getMessage()), invalid, pass);
+            return;
+        } catch (java.text.ParseException e) {
+            check(false, "token file is a JWT", "it is not a signed JWT (" + e.getMessage() + ")", invalid, pass);
+            return;
+        }
+        JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
+        check(JWSAlgorithm.RS256.equals(alg), "token is signed with RS256", "it is signed with " + alg,
+                "AADSTS700027 (Entra supports only RS256 signatures)", "sign with an RSA key: issuer.rotation.algorithm=RSA-2048");
         check(issuer.equals(claims.getIssuer()), "token iss equals the issuer", "iss is '" + claims.getIssuer() + "'",
                 "AADSTS700211", "kube-apiserver's --service-account-issuer must equal issuer.url");
         String kid = jwt.getHeader().getKeyID();
-        JWK key = jwks == null || kid == null ? null : jwks.getKeyByKeyId(kid);
-        if (check(key != null, "token kid " + kid + " is in the public JWKS", "it is not",
-                "AADSTS7000272", "the signing key was not published: check the mirror and rotation health")) {
-            JWSVerifier verifier = new DefaultJWSVerifierFactory().createJWSVerifier(jwt.getHeader(),
-                    ((AsymmetricJWK) key).toPublicKey());
-            check(jwt.verify(verifier), "token signature verifies with the published key", "it does not",
+        JWK key = jwks == null || kid == null ? null
+                : jwks.keys().stream().filter(k -> kid.equals(k.getKeyID())).findFirst().orElse(null);
+        if (check(key != null, "token kid " + kid + " is in the public JWKS", jwks == null ? "no JWKS could be read" : "it is not",
+                NO_KEY, "the signing key was not published: check the mirror and rotation health")) {
+            String problem;
+            try {
+                JWSVerifier verifier = new DefaultJWSVerifierFactory().createJWSVerifier(jwt.getHeader(),
+                        ((AsymmetricJWK) key).toPublicKey());
+                problem = jwt.verify(verifier) ? null : "it does not";
+            } catch (JOSEException | ClassCastException e) {
+                problem = "the published key cannot verify a " + alg + " signature (" + e.getMessage() + ")";
+            }
+            check(problem == null, "token signature verifies with the published key", problem,
                     "AADSTS700027", "the published key does not match the signer's key");
         }
-        check(claims.getAudience().contains(AUDIENCE), "token aud contains " + AUDIENCE, "aud is " + claims.getAudience(),
-                "AADSTS700212", "use the projected token the workload-identity webhook mounts (audience " + AUDIENCE + ")");
+        List<String> aud = claims.getAudience();
+        check(aud.contains(AUDIENCE), "token aud contains " + AUDIENCE, "aud is " + aud, "AADSTS700212",
+                "use the projected token the workload-identity webhook mounts (audience " + AUDIENCE + ")");
         Date exp = claims.getExpirationTime();
-        check(exp != null && exp.after(new Date()), "token has not expired", "it expired at " + exp,
+        check(exp != null && exp.after(new Date()), "token has not expired", exp == null ? "it has no exp" : "it expired at " + exp,
                 "AADSTS700024", "re-read the token file: kubelet refreshes it at 80% of its lifetime");
     }
 
     private Map<String, Object> fetchJson(String what, String url) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (!check(r.statusCode() == 200, what + " is reachable anonymously at " + url,
-                    "HTTP " + r.statusCode() + (r.statusCode() == 403 || r.statusCode() == 401 || r.statusCode() == 409
-                            ? " (a private container: use the static website or blob-level public access)" : ""),
-                    "AADSTS50166 / AADSTS90061 (request to the external OIDC endpoint failed)",
-                    "make it public: static website ($web) or a public container, no firewall in front")) {
-                return null;
-            }
-            String type = r.headers().firstValue("Content-Type").orElse("");
-            check(type.startsWith("application/json") || type.startsWith("application/jwk-set+json"),
-                    what + " is served as JSON", "Content-Type is '" + type + "'", "AADSTS50166",
-                    "store the blob with Content-Type application/json (the mirror does)");
-            return JSONObjectUtils.parse(r.body());
-        } catch (java.text.ParseException e) {
-            check(false, what + " parses as a JSON object", e.getMessage(), "AADSTS50166", "publish the service's document");
-            return null;
-        } catch (Exception e) {
-            check(false, what + " is reachable anonymously at " + url, e.getClass().getSimpleName() + ": " + e.getMessage(),
-                    "AADSTS50166 / AADSTS90061", "check DNS, TLS and that the URL is public");
+        RelyingPartyFetch.Fetched r = fetch.get(url);
+        int status = r.status();
+        String problem = !r.answered() ? r.failure()
+                : "HTTP " + status + (status == 403 || status == 401 || status == 409
+                ? " (a private container: use the static website or blob-level public access)" : "");
+        if (!check(r.answered() && status == 200, what + " is reachable anonymously at " + url, problem, UNREACHABLE,
+                !r.answered() ? fixFor(r.failure())
+                        : "make it public: static website ($web) or a public container, no firewall in front")) {
             return null;
         }
+        String type = r.contentType();
+        check(type.startsWith("application/json") || type.startsWith("application/jwk-set+json"),
+                what + " is served as JSON", "Content-Type is '" + type + "'", "AADSTS50166",
+                "store the blob with Content-Type application/json (the mirror does)");
+        Object parsed;
+        String why;
+        try {
+            parsed = JSONObjectUtils.parse(r.body());
+            why = null;
+        } catch (java.text.ParseException e) {
+            parsed = null;
+            why = "it is not a JSON object (" + e.getMessage() + ")";
+        }
+        if (!check(why == null, what + " parses as a JSON object", why, UNREACHABLE, PUBLISH_UNCHANGED)) {
+            return null;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = (Map<String, Object>) parsed;
+        return map;
     }
 
+    private static String fixFor(String failure) {
+        if (failure.startsWith("DNS")) {
+            return "publish a public DNS record for the host, or fix the host name in the issuer";
+        }
+        if (failure.startsWith("TLS")) {
+            return "serve https with a publicly trusted certificate (the storage static website has one)";
+        }
+        if (failure.startsWith("refused") || failure.startsWith("timeout")) {
+            return "make the endpoint reachable from the internet: the server is up, the port is open, no firewall in front";
+        }
+        return "check that the URL is public and answers an anonymous GET";
+    }
+
+    /** @param aadsts what Entra ID would answer, or null for a local problem Entra never sees */
     private boolean check(boolean ok, String what, String problem, String aadsts, String fix) {
         if (ok) {
             passed++;
@@ -189,7 +321,9 @@ final class DoctorCommand implements Callable<Integer> {
             failed++;
             out.println("FAIL  " + what);
             out.println("      " + problem);
-            out.println("      Entra ID would answer: " + aadsts);
+            if (aadsts != null) {
+                out.println("      Entra ID would answer: " + aadsts);
+            }
             out.println("      Fix: " + fix);
         }
         return ok;

@@ -78,6 +78,13 @@ final class KeysImportCommand implements Callable<Integer>, StoreWriter {
         StoredKeys committed = store.commit(current.keySet().revision(),
                 change.next().withChange(StoreOptions.note(command, reason)), change.newKeys());
         change.notes().forEach(out::println);
+        var active = committed.keySet().active();
+        if (active.isPresent() && !active.get().kid().equals(current.keySet().active().map(k -> k.kid()).orElse(null))
+                && !"RS256".equals(active.get().key().algorithm().getName())) {
+            spec.commandLine().getErr().println("warning: the new ACTIVE key " + active.get().kid() + " signs "
+                    + active.get().key().algorithm() + ", and Entra ID accepts only RS256: its workload identity token"
+                    + " exchange will refuse the tokens it signs (AADSTS700027). Import an RSA key for Entra ID.");
+        }
         out.println("imported into " + store.describe() + ": " + committed.keySet().keys().size()
                 + " published key(s), revision " + committed.keySet().revision());
         return 0;

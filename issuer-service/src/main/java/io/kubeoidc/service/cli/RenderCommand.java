@@ -1,6 +1,10 @@
 package io.kubeoidc.service.cli;
 
 import io.kubeoidc.documents.IssuerConfig;
+import io.kubeoidc.store.etcd.EtcdSettings;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,6 +50,28 @@ final class RenderCommand {
         @Option(names = "--management-port", defaultValue = "8081", description = "Health and metrics port (node-local).")
         int managementPort;
 
+        @Option(names = "--etcd-endpoints", paramLabel = "URLS",
+                description = "High availability: comma-separated etcd client URLs; the replicas on every control-plane"
+                        + " node share one key set there (docs/ha.md).")
+        String etcdEndpoints;
+
+        @Option(names = "--etcd-ca-file", defaultValue = "/etc/kubernetes/pki/etcd/ca.crt", paramLabel = "FILE",
+                description = "With --etcd-endpoints: the etcd CA on the node (default: ${DEFAULT-VALUE}).")
+        String etcdCaFile;
+
+        @Option(names = "--etcd-cert-file", defaultValue = "/etc/kubernetes/pki/kube-oidc-issuer-etcd-client.crt",
+                paramLabel = "FILE", description = "With --etcd-endpoints: the client certificate on the node (default: ${DEFAULT-VALUE}).")
+        String etcdCertFile;
+
+        @Option(names = "--etcd-key-file", defaultValue = "/etc/kubernetes/pki/kube-oidc-issuer-etcd-client.key",
+                paramLabel = "FILE", description = "With --etcd-endpoints: the client certificate's key on the node (default: ${DEFAULT-VALUE}).")
+        String etcdKeyFile;
+
+        @Option(names = "--encryption-key-file", defaultValue = "/etc/kube-oidc-issuer/kek", paramLabel = "FILE",
+                description = "With --etcd-endpoints: the key-encryption key on the node, the same file on every node"
+                        + " (default: ${DEFAULT-VALUE}).")
+        String encryptionKeyFile;
+
         @Spec
         CommandSpec spec;
 
@@ -53,9 +79,12 @@ final class RenderCommand {
         public Integer call() {
             IssuerConfig.of(issuer, null, false); // refuse what kube-apiserver and Entra would refuse
             String socket = socketDir + "/signer.sock";
+            Replicas replicas = etcdEndpoints == null ? Replicas.SINGLE : Replicas.of(etcdEndpoints, encryptionKeyFile,
+                    etcdCaFile, etcdCertFile, etcdKeyFile);
             spec.commandLine().getOut().print("""
                     # kube-oidc-issuer as a static pod: /etc/kubernetes/manifests/kube-oidc-issuer.yaml
                     # kube-apiserver: --service-account-signing-endpoint=%6$s (mount %3$s into it as well)
+                    %9$s\
                     apiVersion: v1
                     kind: Pod
                     metadata:
@@ -76,7 +105,7 @@ final class RenderCommand {
                           imagePullPolicy: IfNotPresent
                           args:
                             - --issuer.url=%2$s
-                            - --issuer.keys.directory=/data/keys
+                    %10$s\
                             - --issuer.mirror.filesystem.directory=/data/public
                             - --issuer.signer.socket=%6$s
                             - --server.port=%4$d
@@ -125,6 +154,7 @@ final class RenderCommand {
                               mountPath: %3$s
                             - name: tmp
                               mountPath: /tmp
+                    %11$s\
                       volumes:
                         - name: state
                           hostPath:
@@ -136,8 +166,86 @@ final class RenderCommand {
                             type: DirectoryOrCreate
                         - name: tmp
                           emptyDir: {}
-                    """.formatted(image, issuer, socketDir, port, managementPort, socket, stateDir, JVM_OPTIONS));
+                    %12$s""".formatted(image, issuer, socketDir, port, managementPort, socket, stateDir, JVM_OPTIONS,
+                    replicas.header(), replicas.args(), replicas.mounts(), replicas.volumes()));
             return 0;
+        }
+    }
+
+    /**
+     * What the manifest adds for high availability: the etcd store, the local copy on the writable state volume
+     * (the root file system is read-only), and read-only mounts of the node directories that hold the
+     * key-encryption key and the etcd client files, at the same paths.
+     */
+    record Replicas(String endpoints, String encryptionKeyFile, String caFile, String certFile, String keyFile,
+                    List<String> configDirs) {
+        static final Replicas SINGLE = new Replicas(null, null, null, null, null, List.of());
+        /** On the state volume: a replica must be able to write it, and find it again after a node restart. */
+        static final String LOCAL_COPY = "/data/keyset.sealed";
+
+        static Replicas of(String endpoints, String encryptionKeyFile, String caFile, String certFile, String keyFile) {
+            // Refuse the endpoints the service would refuse (the other settings are the service's defaults).
+            new EtcdSettings(EtcdSettings.parseEndpoints(endpoints), "/kube-oidc-issuer/", null, null, null, null, null,
+                    java.time.Duration.ofSeconds(2));
+            List<String> files = List.of(absolute("--encryption-key-file", encryptionKeyFile), absolute("--etcd-ca-file", caFile),
+                    absolute("--etcd-cert-file", certFile), absolute("--etcd-key-file", keyFile));
+            // Each file's directory, once, and not when a directory above it is mounted already.
+            TreeSet<String> dirs = new TreeSet<>(files.stream().map(f -> Path.of(f).getParent().toString()).toList());
+            List<String> mounted = dirs.stream().filter(d -> dirs.stream().noneMatch(o -> !o.equals(d)
+                    && Path.of(d).startsWith(Path.of(o)))).toList();
+            return new Replicas(endpoints.strip(), encryptionKeyFile, caFile, certFile, keyFile, mounted);
+        }
+
+        private static String absolute(String option, String file) {
+            Path p = Path.of(file);
+            if (!p.isAbsolute() || p.getParent() == null || p.getParent().getParent() == null) {
+                throw new IllegalArgumentException(option + " '" + file + "' must be an absolute path to a file in a"
+                        + " directory on the node, such as /etc/kube-oidc-issuer/kek");
+            }
+            return p.normalize().toString();
+        }
+
+        boolean ha() {
+            return endpoints != null;
+        }
+
+        String header() {
+            return !ha() ? "" : """
+                    # High availability: render the same manifest on every control-plane node. The key-encryption key
+                    # %s must be the same 32 bytes on every node, mode 0600; import existing keys once,
+                    # from any node: issuer-service keys import --etcd-endpoints ... --encryption-key-file ... sa.key sa.pub
+                    """.formatted(encryptionKeyFile);
+        }
+
+        String args() {
+            if (!ha()) {
+                return "        - --issuer.keys.directory=/data/keys\n";
+            }
+            return String.join("", List.of("        - --issuer.keys.store=etcd\n",
+                    "        - --issuer.keys.encryption-key-file=" + encryptionKeyFile + "\n",
+                    "        - --issuer.keys.local-copy=" + LOCAL_COPY + "\n",
+                    "        - --issuer.keys.etcd.endpoints=" + endpoints + "\n",
+                    "        - --issuer.keys.etcd.ca-file=" + caFile + "\n",
+                    "        - --issuer.keys.etcd.cert-file=" + certFile + "\n",
+                    "        - --issuer.keys.etcd.key-file=" + keyFile + "\n"));
+        }
+
+        String mounts() {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < configDirs.size(); i++) {
+                b.append("        - name: config-").append(i + 1).append("\n          mountPath: ").append(configDirs.get(i))
+                        .append("\n          readOnly: true\n");
+            }
+            return b.toString();
+        }
+
+        String volumes() {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < configDirs.size(); i++) {
+                b.append("    - name: config-").append(i + 1).append("\n      hostPath:\n        path: ")
+                        .append(configDirs.get(i)).append("\n        type: Directory\n");
+            }
+            return b.toString();
         }
     }
 }

@@ -85,6 +85,9 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
             watch();
         }
         var snapshot = keys.current();
+        if (source.localCopyError() != null) {
+            source.served(snapshot.stored(), snapshot.version()); // until it is written: the operator may have fixed it
+        }
         try {
             election.announce(snapshot.revision(), degraded(), snapshot.version());
             replicasSeen = election.replicas();
@@ -136,6 +139,11 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
         return Optional.empty();
     }
 
+    /** The local copy cannot be written: this replica serves now, but could not cold-start without etcd. */
+    public boolean localCopyFailing() {
+        return source.localCopyError() != null;
+    }
+
     public boolean degraded() {
         return degradedReason() != null;
     }
@@ -157,6 +165,9 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
             d.put("degradedReason", degradedReason());
         }
         d.put("servingLocalCopy", source.servingLocalCopy());
+        if (source.localCopyError() != null) {
+            d.put("localCopyError", source.localCopyError());
+        }
         d.put("appliedRevision", keys.current().revision());
         Map<String, Object> replicas = new LinkedHashMap<>();
         for (var r : replicasSeen) {

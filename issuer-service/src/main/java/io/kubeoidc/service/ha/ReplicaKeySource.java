@@ -25,6 +25,7 @@ final class ReplicaKeySource implements KeySetSource {
     private final EtcdOutage outage;
     private volatile boolean etcdAnswered;
     private volatile String localCopyNote;
+    private volatile String localCopyError;
     private String savedVersion;
 
     /**
@@ -107,9 +108,22 @@ final class ReplicaKeySource implements KeySetSource {
         try {
             localCopy.write(keys, version, clock.instant());
             savedVersion = version;
+            if (localCopyError != null) {
+                log.info("The local copy {} is written again", localCopy.file());
+            }
+            localCopyError = null;
         } catch (KeyStoreException e) {
-            log.warn("{}; a cold start without etcd would have nothing to serve", e.getMessage());
+            String error = e.getMessage() + "; a cold start without etcd would have nothing to serve";
+            if (!error.equals(localCopyError)) {
+                log.warn("{} (issuer.keys.local-copy must be on a writable volume)", error);
+            }
+            localCopyError = error;
         }
+    }
+
+    /** Why the last write of the local copy failed (retried every election step), or null. A health error. */
+    String localCopyError() {
+        return localCopyError;
     }
 
     /** Why this replica is degraded, or null: serving the local copy, or etcd failing for longer than the grace. */

@@ -85,6 +85,11 @@ class IssuerHealthIndicator extends AbstractHealthIndicator {
             builder.withDetail("storeReloadError", error);
         }
         // Degraded stays UP: the replica serves and signs (kube-apiserver needs it); the detail says why.
-        replicas.ifAvailable(c -> builder.withDetail("ha", c.details()));
+        replicas.ifAvailable(c -> {
+            builder.withDetail("ha", c.details());
+            if (c.localCopyFailing()) {
+                builder.down(); // serving, but a full control-plane restart would find this replica with nothing
+            }
+        });
     }
 }

@@ -32,7 +32,25 @@ class RotationConfig {
             throw new io.kubeoidc.service.config.InvalidConfigurationException(tooLow,
                     "Raise issuer.rotation.max-keys (at most 100), or drop imported keys with `keys remove KID`.", null);
         }
+        warnIfEntraWouldRefuse(settings, keys);
         return new RotationService(keys, store, leadership, settings, targets, clock, random, registry);
+    }
+
+    /**
+     * Entra ID accepts only RS256, whichever target publishes the documents (a CDN or a copy job may put them in
+     * front of Entra without an Azure mirror here), so a key that would sign anything else is worth a word at start.
+     */
+    static void warnIfEntraWouldRefuse(IssuerSettings settings, IssuerKeys keys) {
+        var spec = settings.policy().keySpec();
+        if (!"RS256".equals(spec.jwsAlgorithm())) {
+            log.warn("issuer.rotation.algorithm is {}: keys generated from now on sign {}, and Entra ID accepts only RS256;"
+                    + " its workload identity token exchange would refuse their tokens (AADSTS700027). Use RSA-2048 if"
+                    + " Entra ID is a relying party.", spec.label(), spec.jwsAlgorithm());
+        }
+        keys.current().stored().keySet().active().filter(k -> !"RS256".equals(k.key().algorithm().getName()))
+                .ifPresent(k -> log.warn("The ACTIVE key {} signs {}, and Entra ID accepts only RS256; its workload"
+                        + " identity token exchange would refuse the tokens it signs (AADSTS700027). Rotate to an RSA key"
+                        + " (issuer.rotation.algorithm=RSA-2048) if Entra ID is a relying party.", k.kid(), k.key().algorithm()));
     }
 
     /**

@@ -274,7 +274,21 @@ class BadInputIT {
                 // Importing what is already there changes nothing, not even the revision.
                 new CliCase("re-import of a key already in the store", List.of("keys", "import", "--verify-only",
                         "--keys-dir", "data/keys", "{pem}/kubeadm-sa.pub"), 0, "is already in the set\nnothing to change:"
-                        + " every key is already in key store {work}/data/keys (revision 1)\n", false));
+                        + " every key is already in key store {work}/data/keys (revision 1)\n", false),
+                readOnly("a high-availability static pod with an etcd endpoint that is not a URL",
+                        "etcd endpoint 'etcd-1:2379' must look like https://10.0.0.1:2379",
+                        "render", "static-pod", "--issuer", "https://oidc.example.com", "--etcd-endpoints", "etcd-1:2379"),
+                readOnly("a high-availability static pod with a relative key-encryption key", "--encryption-key-file 'kek' must"
+                        + " be an absolute path to a file in a directory on the node, such as /etc/kube-oidc-issuer/kek",
+                        "render", "static-pod", "--issuer", "https://oidc.example.com", "--etcd-endpoints",
+                        "https://10.0.0.1:2379", "--encryption-key-file", "kek"),
+                new CliCase("doctor with an issuer that is not a URL", List.of("doctor", "--issuer", "notaurl"), 2,
+                        "--issuer: issuer URL 'notaurl' has no scheme; it must start with https://\n", false),
+                new CliCase("doctor with an ftp issuer", List.of("doctor", "--issuer", "ftp://oidc.example.com"), 2,
+                        "--issuer: issuer URL 'ftp://oidc.example.com' must use the https scheme, not 'ftp'", false),
+                new CliCase("doctor with a timeout that is not a duration", List.of("doctor", "--issuer",
+                        "https://oidc.example.com", "--timeout", "abc"), 2,
+                        "--timeout 'abc' is not a positive duration (use 90s, 48h, 7d or PT48H)\n", false));
     }
 
     @ParameterizedTest(name = "{0}")

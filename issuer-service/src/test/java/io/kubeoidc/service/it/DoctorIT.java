@@ -24,10 +24,20 @@ import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.Date;
 import java.util.List;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** `doctor` against the running service's public copy on Azurite, with each failure provoked. */
+/**
+ * `doctor` against the running service's public copy on Azurite, with each failure provoked; and against a
+ * corpus of broken publications on a plain web server, each of which must end in a FAIL line, never a stack trace.
+ */
 class DoctorIT {
     static final HttpClient http = HttpClient.newHttpClient();
 
@@ -73,7 +83,7 @@ class DoctorIT {
 
                 var ok = JarProcess.run(work, "doctor", "--issuer", issuer, "--allow-http", "--keys-dir", keys.toString(),
                         "--token", token(key, kid, issuer, "api://AzureADTokenExchange"));
-                assertThat(ok.output()).as(ok.output()).contains("doctor: all 14 checks passed")
+                assertThat(ok.output()).as(ok.output()).contains("doctor: all 19 checks passed")
                         .contains("PASS  token signature verifies with the published key");
                 assertThat(ok.exitCode()).isZero();
 
@@ -112,5 +122,168 @@ class DoctorIT {
                         .contains("a private container").contains("AADSTS50166");
             }
         }
+    }
+
+    // ------------------------------------------------------------------------------------------------ broken publications
+
+    /** kube-apiserver's own JWKS for its test keys: one RS256 and one ES256 key. */
+    static final String KUBE_JWKS = TestData.read(TestData.vector("k8s-openidmetadata-expected/valid-inputs.jwks.json"));
+    /** Its RSA key alone: a JWKS Entra accepts. */
+    static final String RSA_JWKS = KUBE_JWKS.substring(0, KUBE_JWKS.indexOf(",{\"use\":\"sig\",\"kty\":\"EC\"")) + "]}";
+
+    static DocumentSite site;
+    /** Accepts connections (the kernel completes the handshake) and never answers. */
+    static ServerSocket silent;
+    static int refusedPort;
+    @TempDir
+    static Path tokens;
+
+    /**
+     * @param name     the path the case is published under: issuer = site + "/" + name
+     * @param discovery the discovery document ({issuer} and {site} filled in); null for the healthy one
+     * @param jwks     what is served at {issuer}/jwks
+     * @param args     extra doctor arguments
+     * @param expected lines the output must contain: the FAIL line, the problem, the consequence, the fix
+     */
+    record Broken(String name, String discovery, String jwks, List<String> args, int exit, List<String> expected) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final String DISCOVERY = "{\"issuer\":\"{issuer}\",\"jwks_uri\":\"{issuer}/jwks\","
+            + "\"response_types_supported\":[\"id_token\"],\"subject_types_supported\":[\"public\"],"
+            + "\"id_token_signing_alg_values_supported\":[\"RS256\"]}";
+
+    private static Broken jwks(String name, String jwks, String... expected) {
+        return new Broken(name, DISCOVERY, jwks, List.of(), 1, List.of(expected));
+    }
+
+    private static Broken discovery(String name, String discovery, String... expected) {
+        return new Broken(name, discovery, RSA_JWKS, List.of(), 1, List.of(expected));
+    }
+
+    private static Broken token(String name, String file, String... expected) {
+        return new Broken(name, DISCOVERY, RSA_JWKS, List.of("--token", file), 1, List.of(expected));
+    }
+
+    private static final String UNREACHABLE = "Entra ID would answer: AADSTS50166 / AADSTS90061";
+    private static final String NO_KID = "Entra ID would answer: AADSTS7000272";
+    private static final String UNCHANGED = "Fix: publish the service's documents unchanged";
+    private static final String REACHABLE_FIX = "Fix: make the endpoint reachable from the internet";
+
+    static List<Broken> brokenPublications() {
+        String jwksAt = "{\"issuer\":\"{issuer}\",\"jwks_uri\":\"%s\"}";
+        return List.of(
+                jwks("jwks-not-json", "<html>Service Unavailable</html>", "FAIL  JWKS parses as a JSON object",
+                        "it is not a JSON object", UNREACHABLE, UNCHANGED),
+                jwks("jwks-without-keys", "{\"kid\":\"x\"}", "FAIL  JWKS has a 'keys' array",
+                        "it has no 'keys' member", NO_KID, UNCHANGED),
+                jwks("keys-not-an-array", "{\"keys\":{\"kty\":\"RSA\"}}", "FAIL  JWKS has a 'keys' array",
+                        "'keys' is an object, not an array", NO_KID),
+                jwks("empty-keys", "{\"keys\":[]}", "FAIL  JWKS has at least one key", "'keys' is empty", NO_KID,
+                        "Fix: check /actuator/health (mirror, rotation)"),
+                jwks("jwk-without-its-members", "{\"keys\":[{\"use\":\"sig\"},{\"kty\":\"RSA\",\"kid\":\"k2\",\"e\":\"AQAB\"},"
+                                + "{\"kty\":\"RSA\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}",
+                        "FAIL  every key has kty, kid and its public members",
+                        "key 1: no 'kty', no 'kid'; key 2 (kid k2): no 'n'; key 3: no 'kid'", NO_KID, UNCHANGED),
+                jwks("jwk-not-an-object", "{\"keys\":[\"MIIBIjANBg\"]}", "FAIL  every key has kty, kid and its public members",
+                        "key 1: is a string, not a JSON object", NO_KID),
+                jwks("es256-key", KUBE_JWKS, "FAIL  every key is RS256", "not RS256: SoABiieYuNx4UdqYvZRVeuC6SihxgLrhLy9peHMHpTc (ES256)",
+                        "Entra ID would answer: AADSTS700027", "Fix: use issuer.rotation.algorithm=RSA-2048"),
+                discovery("discovery-not-an-object", "[\"{issuer}\"]", "FAIL  discovery document parses as a JSON object",
+                        UNREACHABLE, UNCHANGED),
+                discovery("discovery-without-jwks-uri", "{\"issuer\":\"{issuer}\"}", "FAIL  discovery has an https jwks_uri",
+                        "it has none", UNREACHABLE, UNCHANGED),
+                discovery("jwks-uri-not-a-url", jwksAt.formatted("openid/v1/jwks"), "FAIL  discovery has an https jwks_uri",
+                        "jwks_uri 'openid/v1/jwks' has no scheme", UNREACHABLE),
+                discovery("issuer-mismatch", DISCOVERY.replace("\"issuer\":\"{issuer}\"", "\"issuer\":\"https://other.example.com\""),
+                        "FAIL  discovery issuer equals", "it says 'https://other.example.com'",
+                        "Entra ID would answer: AADSTS700211", "Fix: make issuer.url, kube-apiserver --service-account-issuer"),
+                discovery("issuer-not-a-string", DISCOVERY.replace("\"issuer\":\"{issuer}\"", "\"issuer\":42"),
+                        "FAIL  discovery issuer equals", "its issuer is a number, not a string", "AADSTS700211"),
+                discovery("jwks-uri-refused", jwksAt.formatted("http://127.0.0.1:{refused}/jwks"),
+                        "FAIL  JWKS is reachable anonymously at http://127.0.0.1:{refused}/jwks",
+                        "refused: nothing accepts connections on 127.0.0.1:{refused}", UNREACHABLE, REACHABLE_FIX),
+                discovery("jwks-uri-dns", jwksAt.formatted("http://jwks.doctor-test.invalid/jwks"),
+                        "FAIL  JWKS is reachable anonymously at http://jwks.doctor-test.invalid/jwks",
+                        "DNS: the host name 'jwks.doctor-test.invalid' does not resolve", UNREACHABLE,
+                        "Fix: publish a public DNS record for the host"),
+                new Broken("jwks-uri-timeout", jwksAt.formatted("http://127.0.0.1:{silent}/jwks"), RSA_JWKS,
+                        List.of("--timeout", "2s"), 1, List.of("FAIL  JWKS is reachable anonymously at http://127.0.0.1:{silent}/jwks",
+                        "timeout: 127.0.0.1:{silent} accepted the connection but sent no answer within 2 s", UNREACHABLE,
+                        REACHABLE_FIX)),
+                // https to a port that speaks plain http: the whole issuer.
+                new Broken("tls", null, RSA_JWKS, List.of("--issuer", "https://127.0.0.1:{plain-port}/tls"), 1,
+                        List.of("PASS  issuer uses https",
+                                "FAIL  discovery document is reachable anonymously at https://127.0.0.1:{plain-port}/tls/.well-known",
+                                "TLS: the handshake with 127.0.0.1:{plain-port} failed", UNREACHABLE,
+                                "Fix: serve https with a publicly trusted certificate")),
+                token("token-file-missing", "{tokens}/missing.jwt", "FAIL  token file {tokens}/missing.jwt can be read",
+                        "no such file", "Entra ID would answer: AADSTS50027", "Fix: pass the projected token file"),
+                token("token-file-is-a-directory", "{tokens}", "FAIL  token file {tokens} can be read", "it is a directory",
+                        "AADSTS50027"),
+                token("token-not-a-jwt", "{tokens}/not-a-jwt", "FAIL  token file is a JWT", "it is not a signed JWT",
+                        "Entra ID would answer: AADSTS50027", "Fix: pass the projected token file"));
+    }
+
+    @BeforeAll
+    static void publishCorpus() throws Exception {
+        site = new DocumentSite();
+        silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        refusedPort = TestData.freePort();
+        Files.writeString(tokens.resolve("not-a-jwt"), "this is not a token\n");
+        for (Broken b : brokenPublications()) {
+            String issuer = site.url() + "/" + b.name();
+            site.publish("/" + b.name() + "/.well-known/openid-configuration", "application/json",
+                    fill(b.discovery() == null ? DISCOVERY : b.discovery()).replace("{issuer}", issuer));
+            site.publish("/" + b.name() + "/jwks", "application/json", b.jwks());
+        }
+    }
+
+    @AfterAll
+    static void stopCorpus() throws Exception {
+        site.close();
+        silent.close();
+    }
+
+    private static String fill(String s) {
+        return s.replace("{refused}", Integer.toString(refusedPort)).replace("{silent}", Integer.toString(silent.getLocalPort()))
+                .replace("{plain-port}", Integer.toString(site.plainHttpPort())).replace("{tokens}", tokens.toString());
+    }
+
+    /** A Java stack trace line, or an exception class printed with its message. */
+    private static final Pattern STACK_TRACE = Pattern.compile("(?m)^\\s+at \\S+\\(|\\b\\w+(Exception|Error):|Caused by:");
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenPublications")
+    void eachBrokenPublicationIsAFailLineWithItsConsequenceAndFix(Broken b) throws Exception {
+        List<String> args = new ArrayList<>(b.args().contains("--issuer") ? List.of("doctor")
+                : List.of("doctor", "--issuer", site.url() + "/" + b.name(), "--allow-http"));
+        b.args().forEach(a -> args.add(fill(a)));
+        var r = JarProcess.run(work, args.toArray(String[]::new));
+        assertThat(r.exitCode()).as(r.output()).isEqualTo(b.exit());
+        for (String line : b.expected()) {
+            assertThat(r.output()).contains(fill(line));
+        }
+        assertThat(r.output()).doesNotContainPattern(STACK_TRACE).doesNotContain("\tat ");
+        assertThat(r.output()).contains("checks failed");
+    }
+
+    /** An empty key list is not a key-count or algorithm question. */
+    @Test
+    void anEmptyKeyListIsNotBlamedOnMaxKeysNorPassedAsRs256() throws Exception {
+        var r = JarProcess.run(work, "doctor", "--issuer", site.url() + "/empty-keys", "--allow-http");
+        assertThat(r.output()).as(r.output()).doesNotContain("max-keys").doesNotContain("every key is RS256")
+                .contains("FAIL  JWKS has at least one key");
+    }
+
+    @Test
+    void anIssuerThatIsNotAUrlIsAUsageError() throws Exception {
+        var r = JarProcess.run(work, "doctor", "--issuer", "notaurl");
+        assertThat(r.exitCode()).as(r.output()).isEqualTo(2);
+        assertThat(r.output()).contains("--issuer: issuer URL 'notaurl' has no scheme; it must start with https://")
+                .contains("Usage: issuer-service doctor").doesNotContainPattern(STACK_TRACE);
     }
 }
