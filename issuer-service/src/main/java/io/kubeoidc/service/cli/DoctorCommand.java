@@ -103,9 +103,9 @@ final class DoctorCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--issuer: " + e.getMessage());
         }
         try {
-            fetch = new RelyingPartyFetch(DurationText.parse("--timeout", timeout));
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            fetch = new RelyingPartyFetch(DurationText.parse(timeout));
+        } catch (picocli.CommandLine.TypeConversionException e) {
+            throw new ParameterException(spec.commandLine(), "--timeout " + e.getMessage());
         }
     }
 
