@@ -107,6 +107,14 @@ final class DoctorCommand implements Callable<Integer> {
         } catch (picocli.CommandLine.TypeConversionException e) {
             throw new ParameterException(spec.commandLine(), "--timeout " + e.getMessage());
         }
+        // A typo in --keys-dir would otherwise read as an empty store and report every published kid as AADSTS7000272.
+        if (keysDir != null) {
+            try {
+                StoreOptions.requireDirectory(keysDir, "--keys-dir");
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
     }
 
     private void checkAll() {

@@ -288,7 +288,9 @@ class BadInputIT {
                         "--issuer: issuer URL 'ftp://oidc.example.com' must use the https scheme, not 'ftp'", false),
                 new CliCase("doctor with a timeout that is not a duration", List.of("doctor", "--issuer",
                         "https://oidc.example.com", "--timeout", "abc"), 2,
-                        "--timeout 'abc' is not a positive duration (use 90s, 48h, 7d or PT48H)\n", false));
+                        "--timeout 'abc' is not a positive duration (use 90s, 48h, 7d or PT48H)\n", false),
+                new CliCase("doctor with a --keys-dir that does not exist", List.of("doctor", "--issuer",
+                        "https://oidc.example.com", "--keys-dir", "typo"), 2, "key store directory {work}/typo" + NO_DIR, false));
     }
 
     @ParameterizedTest(name = "{0}")
