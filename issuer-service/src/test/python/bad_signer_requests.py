@@ -7,11 +7,13 @@ Prints one JSON object per line:
   {"case": NAME, "code": "INVALID_ARGUMENT", "details": "...", "sent": "...", "bytes": N}
 "code" is "OK" when the call succeeded; "sent" is a part of the request that must never reach the
 service log (the claims, or a distinctive piece of them); "bytes" is the size of the request message.
-Usage: bad_signer_requests.py --socket PATH --proto-dir DIR
+Usage: bad_signer_requests.py --socket PATH --proto-dir DIR --issuer URL
+(--issuer: the signer's own issuer, for claims that are right but for one thing)
 """
 import argparse
 import base64
 import json
+import time
 
 import grpc
 from externaljwt_stubs import b64url, generate_stubs
@@ -26,8 +28,13 @@ def report(case, call, sent, size):
     print(json.dumps({"case": case, "code": code, "details": details, "sent": sent, "bytes": size}), flush=True)
 
 
-def sign_cases():
+def claims(**members):
+    return b64url(json.dumps(members, sort_keys=True, separators=(",", ":")).encode())
+
+
+def sign_cases(issuer):
     """Claims kube-apiserver would never send. Each carries a canary so the log check is meaningful."""
+    now = int(time.time())
     over_limit = "A" * 70000  # valid characters, under the gRPC limit, over the claims limit
     return [
         ("sign: not base64url", "not base64! canary", "not base64! canary"),
@@ -52,6 +59,23 @@ def sign_cases():
         ("sign: nested 20000 deep", b64url(b'{"canary-deep":' + b"[" * 20000 + b"]" * 20000 + b"}"), "canary-deep"),
         ("sign: empty claims", "", ""),
         ("sign: claims over 64 KiB", over_limit, over_limit[:64]),
+        # Well-formed claims that kube-apiserver would still never send: someone else is minting tokens.
+        ("sign: foreign iss", claims(iss="https://evil.example/canary-iss", iat=now, exp=now + 600,
+                                     sub="system:serviceaccount:kube-system:admin"), "evil.example/canary-iss"),
+        ("sign: issuer with a trailing slash", claims(iss=issuer + "/", iat=now, exp=now + 600, sub="canary-slash"),
+         "canary-slash"),
+        ("sign: missing iss", claims(iat=now, exp=now + 600, sub="canary-no-iss"), "canary-no-iss"),
+        ("sign: missing exp", claims(iss=issuer, iat=now, sub="canary-no-exp"), "canary-no-exp"),
+        ("sign: missing iat", claims(iss=issuer, exp=now + 600, sub="canary-no-iat"), "canary-no-iat"),
+        ("sign: exp as a string", claims(iss=issuer, iat=now, exp=str(now + 600), sub="canary-exp-string"),
+         "canary-exp-string"),
+        ("sign: exp before iat", claims(iss=issuer, iat=now, exp=now - 600, sub="canary-backwards"), "canary-backwards"),
+        # The incident: a valid issuer and a ten-year lifetime.
+        ("sign: ten-year lifetime", claims(iss=issuer, iat=now, exp=now + 10 * 365 * 86400, sub="canary-ten-years"),
+         str(now + 10 * 365 * 86400)),
+        # One second over the advertised max_token_expiration_seconds (24h by default).
+        ("sign: one second over the maximum lifetime", claims(iss=issuer, iat=now, exp=now + 86401,
+                                                              sub="canary-one-second"), "canary-one-second"),
     ]
 
 
@@ -59,6 +83,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--socket", required=True)
     ap.add_argument("--proto-dir", required=True)
+    ap.add_argument("--issuer", required=True)
     args = ap.parse_args()
     generate_stubs(args.proto_dir)
     import v1.externaljwt_pb2 as v1
@@ -77,8 +102,8 @@ def main():
         request = pb2.SignJWTRequest(claims=claims)
         report(case, lambda: api.Sign(request, timeout=10), sent, request.ByteSize())
 
-    for case, claims, sent in sign_cases():
-        sign(case, stub, v1, claims, sent)
+    for case, case_claims, sent in sign_cases(args.issuer):
+        sign(case, stub, v1, case_claims, sent)
     sign("sign (v1alpha1): not JSON", alpha, v1alpha1, b64url(b"canary-alpha-not-json"), "canary-alpha-not-json")
     sign("sign: claims over the gRPC message limit", stub, v1,
          b64url(b'{"sub":"canary-huge","pad":"' + b"x" * 300000 + b'"}'), "canary-huge")

@@ -9,8 +9,10 @@ each API version (v1, v1alpha1):
   3. Sign with a kube-style claims payload: the header rules of plugin.go (exactly alg, kid, typ;
      typ == "JWT"; alg in RS256/ES256/ES384/ES512; kid known and not excluded; non-empty signature);
   4. assembles the token and verifies it with PyJWT through the discovery document and JWKS over HTTP.
+--issuer is the iss kube-apiserver sends (the signer signs no other); --base-url is where the
+discovery document is fetched over HTTP, when that is not the issuer itself.
 Usage: kube_apiserver_conformance.py --socket PATH --proto-dir DIR --issuer URL --vectors FILE
-       [--expect-vector-signature]
+       [--base-url URL] [--expect-vector-signature]
 Prints one line per check and a closing "conformance: N checks passed, M failed"; exits 1 on failure.
 """
 import argparse
@@ -45,11 +47,11 @@ def b64url_decode(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
-def kube_claims(issuer):
+def kube_claims(issuer, lifetime=3600):
     """A payload the way kube-apiserver builds it: sorted keys at every level, aud always an array."""
     now = int(time.time())
     claims = {
-        "aud": ["api://AzureADTokenExchange"], "exp": now + 3600, "iat": now, "iss": issuer,
+        "aud": ["api://AzureADTokenExchange"], "exp": now + lifetime, "iat": now, "iss": issuer,
         "jti": "5ba1e2a5-6f4c-4d71-9a3b-0c3f2a1b7e10",
         "kubernetes.io": {"namespace": "myns", "node": {"name": "node-1", "uid": "node-1-uid"},
                           "pod": {"name": "mypod", "uid": "mypod-uid"},
@@ -107,7 +109,7 @@ def conform(version, channel, args, vectors):
               p + "vector claims: header and RS256 signature byte-identical to the vector")
 
     # A relying party: discovery document, then its jwks_uri, both over HTTP.
-    with urllib.request.urlopen(args.issuer.rstrip("/") + "/.well-known/openid-configuration") as r:
+    with urllib.request.urlopen((args.base_url or args.issuer).rstrip("/") + "/.well-known/openid-configuration") as r:
         discovery = json.load(r)
     check(discovery["issuer"] == args.issuer, p + "discovery issuer matches")
     jwks_client = jwt.PyJWKClient(discovery["jwks_uri"])
@@ -124,8 +126,14 @@ def conform(version, channel, args, vectors):
                         "verify_iat": False})
     check(True, p + "PyJWT verifies the vector token's signature via the JWKS")
 
+    # The advertised maximum is the signer's own bound: kube-apiserver caps every token (its extended
+    # one-year tokens too) at it, so a token of exactly that lifetime is signed and one second more is not.
+    longest = md.max_token_expiration_seconds
+    sign_and_check(kube_claims(args.issuer, longest), "claims valid for max_token_expiration_seconds")
     for bad, label in (("not base64!", "non-base64url"), (b64url(b"not json"), "non-JSON"),
-                       (b64url(b"[1,2]"), "a JSON array")):
+                       (b64url(b"[1,2]"), "a JSON array"),
+                       (kube_claims("https://evil.example"), "a foreign iss"),
+                       (kube_claims(args.issuer, longest + 1), "a lifetime over max_token_expiration_seconds")):
         try:
             stub.Sign(pb2.SignJWTRequest(claims=bad), timeout=10)
             check(False, p + "Sign refuses " + label)
@@ -139,6 +147,7 @@ def main():
     ap.add_argument("--proto-dir", required=True)
     ap.add_argument("--issuer", required=True)
     ap.add_argument("--vectors", required=True)
+    ap.add_argument("--base-url")
     ap.add_argument("--expect-vector-signature", action="store_true")
     args = ap.parse_args()
     generate_stubs(args.proto_dir)

@@ -57,10 +57,12 @@ public final class KeyEncryptionKey {
         byte[] content;
         try {
             Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file);
-            if (mode.contains(PosixFilePermission.OTHERS_READ)) {
-                throw new InvalidKeyEncryptionKeyException(file + " is readable by every user (mode "
-                        + java.nio.file.attribute.PosixFilePermissions.toString(mode) + "); chmod 600 it, or mount the"
-                        + " Secret with defaultMode 0400");
+            if (!OWNER_ONLY.containsAll(mode)) {
+                // Group read is enough to unseal every private key in etcd: only the owner may read it.
+                throw new InvalidKeyEncryptionKeyException(file + " has mode " + octal(mode) + " ("
+                        + java.nio.file.attribute.PosixFilePermissions.toString(mode) + "); a key-encryption key must"
+                        + " be 0600 or 0400, readable by its owner only: chmod 600 it, or mount the Secret with"
+                        + " defaultMode 0400 (and no fsGroup)");
             }
             content = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
@@ -94,6 +96,18 @@ public final class KeyEncryptionKey {
         } finally {
             Arrays.fill(content, (byte) 0);
         }
+    }
+
+    private static final Set<PosixFilePermission> OWNER_ONLY =
+            java.util.EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+    /** "0640", as chmod and Kubernetes' defaultMode write it. */
+    private static String octal(Set<PosixFilePermission> mode) {
+        int bits = 0;
+        for (PosixFilePermission p : mode) {
+            bits |= 0400 >> p.ordinal(); // the enum runs OWNER_READ .. OTHERS_EXECUTE, high bit first
+        }
+        return String.format("%04o", bits);
     }
 
     static final String HOW_TO_CREATE = "Create one with: (umask 077; openssl rand -base64 32 > FILE), and give every"

@@ -15,20 +15,23 @@ import java.util.Base64;
  * Signs kube-apiserver's claims as a KEP-740 external signer: the header is exactly
  * {"alg","kid","typ":"JWT"} (kube-apiserver rejects any other member), the signature covers
  * base64url(header) + "." + claims, and ES* signatures are JOSE R||S (Nimbus transcodes from DER).
- * One instance per signing key: the header and the Nimbus signer are built once.
+ * Only claims the {@link ClaimsPolicy} accepts are signed. One instance per signing key: the header
+ * and the Nimbus signer are built once.
  */
 public final class TokenSigner {
     /** kube-apiserver's claims are a few hundred bytes; anything this large is not a token. */
     public static final int MAX_CLAIMS_CHARS = 64 * 1024;
 
     private final SigningKey key;
+    private final ClaimsPolicy policy;
     private final JWSHeader nimbusHeader;
     private final JWSSigner signer;
     private final String header;
     private final byte[] headerDot;
 
-    public TokenSigner(SigningKey key) {
+    public TokenSigner(SigningKey key, ClaimsPolicy policy) {
         this.key = key;
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
         var alg = key.verificationKey().algorithm();
         this.nimbusHeader = new JWSHeader(alg);
         try {
@@ -48,7 +51,7 @@ public final class TokenSigner {
     }
 
     public SignedParts sign(String claims) {
-        validate(claims);
+        policy.check(validate(claims));
         byte[] input = new byte[headerDot.length + claims.length()];
         System.arraycopy(headerDot, 0, input, 0, headerDot.length);
         for (int i = 0; i < claims.length(); i++) {
@@ -62,8 +65,8 @@ public final class TokenSigner {
         }
     }
 
-    /** base64url without padding, decoding to a JSON object. The reason never quotes the claims. */
-    static void validate(String claims) {
+    /** base64url without padding, decoding to a JSON object, which it returns. The reason never quotes the claims. */
+    static java.util.Map<String, Object> validate(String claims) {
         if (claims == null || claims.isEmpty()) {
             throw new InvalidClaimsException("claims are empty");
         }
@@ -94,7 +97,7 @@ public final class TokenSigner {
             throw new InvalidClaimsException("claims do not decode to a JSON object");
         }
         try {
-            JSONObjectUtils.parse(text);
+            return JSONObjectUtils.parse(text);
         } catch (java.text.ParseException e) {
             throw new InvalidClaimsException("claims do not decode to a JSON object");
         }

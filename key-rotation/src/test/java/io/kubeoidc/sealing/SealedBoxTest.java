@@ -81,7 +81,7 @@ class SealedBoxTest {
     void readsRawAndBase64KeyFilesToTheSameKey() throws Exception {
         byte[] raw = random(32);
         Path rawFile = write("raw", raw, "rw-------");
-        Path b64File = write("b64", (Base64.getEncoder().encodeToString(raw) + "\n").getBytes(StandardCharsets.US_ASCII), "rw-r-----");
+        Path b64File = write("b64", (Base64.getEncoder().encodeToString(raw) + "\n").getBytes(StandardCharsets.US_ASCII), "r--------");
         assertThat(KeyEncryptionKey.readFile(rawFile).id()).isEqualTo(KeyEncryptionKey.readFile(b64File).id())
                 .isEqualTo(KeyEncryptionKey.of(raw).id()).hasSize(16);
         assertThat(KeyEncryptionKey.of(raw).toString()).doesNotContain(Base64.getEncoder().encodeToString(raw));
@@ -100,8 +100,27 @@ class SealedBoxTest {
         assertThatThrownBy(() -> KeyEncryptionKey.readFile(cert))
                 .hasMessageStartingWith(cert + " is a PEM file (CERTIFICATE), not a key-encryption key.");
         Path open = write("open", random(32), "rw-r--r--");
-        assertThatThrownBy(() -> KeyEncryptionKey.readFile(open)).hasMessageContaining("readable by every user")
-                .hasMessageContaining("chmod 600");
+        assertThatThrownBy(() -> KeyEncryptionKey.readFile(open)).hasMessage(open + " has mode 0644 (rw-r--r--); a"
+                + " key-encryption key must be 0600 or 0400, readable by its owner only: chmod 600 it, or mount the"
+                + " Secret with defaultMode 0400 (and no fsGroup)");
+    }
+
+    /** Group read is enough to unseal every key in etcd: only 0600 and 0400 are accepted. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"rw-r-----, 0640", "r--r-----, 0440", "rw-rw----, 0660",
+            "rw----r--, 0604", "rwx------, 0700", "rw-----w-, 0602", "------r--, 0004"})
+    void keyFilesOthersCouldReadAreRefused(String mode, String octal) throws Exception {
+        Path f = write("kek-" + octal, random(32), mode);
+        assertThatThrownBy(() -> KeyEncryptionKey.readFile(f))
+                .hasMessageStartingWith(f + " has mode " + octal + " (" + mode + "); a key-encryption key must be 0600 or 0400");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"rw-------", "r--------"})
+    void ownerOnlyKeyFilesAreRead(String mode) throws Exception {
+        byte[] raw = random(32);
+        Path f = write("kek-ok", raw, mode);
+        assertThat(KeyEncryptionKey.readFile(f).id()).isEqualTo(KeyEncryptionKey.of(raw).id());
     }
 
     private Path write(String name, byte[] content, String mode) throws Exception {

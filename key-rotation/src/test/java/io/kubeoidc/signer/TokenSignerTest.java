@@ -25,6 +25,13 @@ class TokenSignerTest {
     private static final Map<String, Object> EXTERNAL = (Map<String, Object>)
             Vectors.json("vectors/derived/sa-token-examples.json").get("external_signer_rs256");
 
+    /** The vector's issuer, and kube-apiserver's default --service-account-max-token-expiration cap of a day. */
+    private static final ClaimsPolicy POLICY = ClaimsPolicy.of("https://oidc.example.com/cluster-a", 86_400);
+
+    private static String claims(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
     private static SigningKey upstreamRsa() {
         return PemKeyReader.readFile(Vectors.path("vectors/k8s-serviceaccount-testkeys/rsa-2048-private.pkcs1.pem"))
                 .requireKeys().get(0).signingKey().orElseThrow();
@@ -32,7 +39,7 @@ class TokenSignerTest {
 
     @Test
     void rs256HeaderAndSignatureAreByteExactWithTheVector() {
-        SignedParts parts = new TokenSigner(upstreamRsa()).sign((String) EXTERNAL.get("SignJWTRequest.claims"));
+        SignedParts parts = new TokenSigner(upstreamRsa(), POLICY).sign((String) EXTERNAL.get("SignJWTRequest.claims"));
         assertThat(parts.header()).isEqualTo(EXTERNAL.get("SignJWTResponse.header"));
         assertThat(new String(Base64.getUrlDecoder().decode(parts.header()), StandardCharsets.US_ASCII))
                 .isEqualTo(EXTERNAL.get("header_json"));
@@ -44,7 +51,7 @@ class TokenSignerTest {
     void ecSignaturesAreFixedLengthRAndS(KeySpec spec) throws Exception {
         SigningKey key = SigningKey.generate(spec, new SecureRandom());
         String claims = (String) EXTERNAL.get("SignJWTRequest.claims");
-        SignedParts parts = new TokenSigner(key).sign(claims);
+        SignedParts parts = new TokenSigner(key, POLICY).sign(claims);
         int expected = switch (spec) {
             case EC_P256 -> 64;
             case EC_P384 -> 96;
@@ -69,7 +76,7 @@ class TokenSignerTest {
             "eyJhIjoi__59       | not valid UTF-8",
     })
     void badClaimsAreRefusedWithoutSigning(String claims, String reason) {
-        TokenSigner signer = new TokenSigner(upstreamRsa());
+        TokenSigner signer = new TokenSigner(upstreamRsa(), POLICY);
         assertThatThrownBy(() -> signer.sign(claims)).isInstanceOf(InvalidClaimsException.class)
                 .hasMessageContaining(reason)
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(claims.isEmpty() ? "\u0000" : claims));
@@ -78,6 +85,47 @@ class TokenSignerTest {
     @Test
     void hugeClaimsAreRefused() {
         String huge = "e" + "A".repeat(TokenSigner.MAX_CLAIMS_CHARS);
-        assertThatThrownBy(() -> new TokenSigner(upstreamRsa()).sign(huge)).hasMessageContaining("over the 65536 limit");
+        assertThatThrownBy(() -> new TokenSigner(upstreamRsa(), POLICY).sign(huge)).hasMessageContaining("over the 65536 limit");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "foreign iss        | {\"iss\":\"https://evil.example\",\"iat\":1000,\"exp\":4600}            | the iss claim is not the issuer this signer serves: https://oidc.example.com/cluster-a (issuer.url)",
+            "iss with a slash   | {\"iss\":\"https://oidc.example.com/cluster-a/\",\"iat\":1000,\"exp\":4600} | the iss claim is not the issuer this signer serves:",
+            "iss not a string   | {\"iss\":[\"https://oidc.example.com/cluster-a\"],\"iat\":1000,\"exp\":4600} | the iss claim is not the issuer this signer serves:",
+            "no iss             | {\"iat\":1000,\"exp\":4600}                                         | claims have no iss",
+            "no exp             | {\"iss\":\"https://oidc.example.com/cluster-a\",\"iat\":1000}               | claims have no exp",
+            "no iat             | {\"iss\":\"https://oidc.example.com/cluster-a\",\"exp\":4600}               | claims have no iat",
+            "fractional exp     | {\"iss\":\"https://oidc.example.com/cluster-a\",\"iat\":1000,\"exp\":4600.5}  | the exp claim is not an integer NumericDate",
+            "string iat         | {\"iss\":\"https://oidc.example.com/cluster-a\",\"iat\":\"1000\",\"exp\":4600} | the iat claim is not an integer NumericDate",
+            "exp before iat     | {\"iss\":\"https://oidc.example.com/cluster-a\",\"iat\":4600,\"exp\":1000}  | the exp claim is not after the iat claim",
+            "one second too long| {\"iss\":\"https://oidc.example.com/cluster-a\",\"iat\":1000,\"exp\":87401} | the token lifetime (exp - iat) is over the 86400 s this signer allows",
+            "ten years          | {\"iss\":\"https://oidc.example.com/cluster-a\",\"iat\":1000,\"exp\":315361000} | the token lifetime (exp - iat) is over the 86400 s",
+            "overflowing span   | {\"iss\":\"https://oidc.example.com/cluster-a\",\"iat\":-9223372036854775807,\"exp\":9223372036854775807} | the token lifetime (exp - iat) is over",
+    })
+    void claimsKubeApiserverWouldNotSendAreRefused(String name, String json, String reason) {
+        TokenSigner signer = new TokenSigner(upstreamRsa(), POLICY);
+        assertThatThrownBy(() -> signer.sign(claims(json))).isInstanceOf(InvalidClaimsException.class)
+                .hasMessageContaining(reason)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("evil").doesNotContain("4600")
+                        .doesNotContain("87401").doesNotContain("315361000"));
+    }
+
+    @Test
+    void exactlyTheMaximumLifetimeIsSigned() {
+        // kube-apiserver caps its extended tokens at the advertised maximum, so exp - iat may equal it.
+        var parts = new TokenSigner(upstreamRsa(), POLICY)
+                .sign(claims("{\"iss\":\"https://oidc.example.com/cluster-a\",\"iat\":1000,\"exp\":87400}"));
+        assertThat(parts.signature()).isNotEmpty();
+    }
+
+    @Test
+    void anyOfSeveralIssuersIsAccepted() {
+        var policy = new ClaimsPolicy(java.util.Set.of("https://old.example.com", "https://oidc.example.com/cluster-a"), 3600);
+        var signer = new TokenSigner(upstreamRsa(), policy);
+        assertThat(signer.sign(claims("{\"iss\":\"https://old.example.com\",\"iat\":1,\"exp\":3601}")).signature()).isNotEmpty();
+        assertThatThrownBy(() -> signer.sign(claims("{\"iss\":\"https://evil.example\",\"iat\":1,\"exp\":3601}")))
+                .hasMessage("the iss claim is not the issuer this signer serves: https://oidc.example.com/cluster-a or"
+                        + " https://old.example.com (issuer.url)");
     }
 }

@@ -48,7 +48,15 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      */
     public record Etcd(String endpoints, @DefaultValue("/kube-oidc-issuer/") String prefix, Path caFile,
                        Path certFile, Path keyFile, String user, String password,
-                       @DefaultValue("2s") Duration timeout, String replicaId, @DefaultValue("15s") Duration leaseTtl) {}
+                       @DefaultValue("2s") Duration timeout, String replicaId, @DefaultValue("15s") Duration leaseTtl) {
+        /** The generated toString would print the password. */
+        @Override
+        public String toString() {
+            return "Etcd[endpoints=" + endpoints + ", prefix=" + prefix + ", caFile=" + caFile + ", certFile=" + certFile
+                    + ", keyFile=" + keyFile + ", user=" + user + ", password=" + Redacted.secret(password) + ", timeout="
+                    + timeout + ", replicaId=" + replicaId + ", leaseTtl=" + leaseTtl + "]";
+        }
+    }
 
     /**
      * The public port.
@@ -134,7 +142,15 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      */
     public record Azure(String connectionString, String endpoint, String sasToken,
                         @DefaultValue("$web") String container, @DefaultValue("") String prefix, String publicBaseUrl,
-                        @DefaultValue("public, max-age=300") String cacheControl) {}
+                        @DefaultValue("public, max-age=300") String cacheControl) {
+        /** The generated toString would print the account key and the SAS signature. */
+        @Override
+        public String toString() {
+            return "Azure[connectionString=" + Redacted.connectionString(connectionString) + ", endpoint="
+                    + Redacted.url(endpoint) + ", sasToken=" + Redacted.sasToken(sasToken) + ", container=" + container + ", prefix=" + prefix
+                    + ", publicBaseUrl=" + publicBaseUrl + ", cacheControl=" + cacheControl + "]";
+        }
+    }
 
     public record Signer(String socket, @DefaultValue("0600") String socketMode, String socketGroup,
                          @DefaultValue("60s") Duration refreshHint) {}

@@ -17,7 +17,8 @@ class SignerConfig {
     @Bean
     @ConditionalOnExpression("'${issuer.signer.socket:}'.trim() != ''")
     SignerServer signerServer(IssuerSettings settings, IssuerKeys keys, MeterRegistry registry) {
-        return new SignerServer(settings.signer(), new SignerCore(keys, settings.signer(), registry));
+        return new SignerServer(settings.signer(), new SignerCore(keys, settings.signer(),
+                settings.issuer().issuer(), registry));
     }
 
     /**

@@ -5,6 +5,7 @@ import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.service.config.SignerSettings;
 import io.kubeoidc.service.keys.IssuerKeys;
+import io.kubeoidc.signer.ClaimsPolicy;
 import io.kubeoidc.signer.InvalidClaimsException;
 import io.kubeoidc.signer.SignedParts;
 import io.kubeoidc.signer.TokenSigner;
@@ -22,6 +23,8 @@ import org.slf4j.LoggerFactory;
  * What both API versions (v1, v1alpha1) do, on plain types: sign with the ACTIVE key of the served
  * snapshot, list the published keys, report the token lifetime. The ACTIVE key has passed the
  * rotation gates (confirmed and published ahead), and is by construction in the FetchKeys answer.
+ * Only kube-apiserver's own claims are signed: this issuer, and a lifetime within the maximum that
+ * Metadata advertises (one number, so the check and the advertisement cannot disagree).
  */
 public class SignerCore {
     private static final Logger log = LoggerFactory.getLogger(SignerCore.class);
@@ -48,6 +51,7 @@ public class SignerCore {
 
     private final IssuerKeys keys;
     private final SignerSettings settings;
+    private final ClaimsPolicy policy;
     private final MeterRegistry registry;
     private final Map<String, Counter> signsByKid = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorsByReason = new ConcurrentHashMap<>();
@@ -56,9 +60,11 @@ public class SignerCore {
     private volatile TokenSigner signer;
     private volatile String lastRefusal;
 
-    public SignerCore(IssuerKeys keys, SignerSettings settings, MeterRegistry registry) {
+    /** @param issuer the iss kube-apiserver sends (its first --service-account-issuer, our issuer.url) */
+    public SignerCore(IssuerKeys keys, SignerSettings settings, String issuer, MeterRegistry registry) {
         this.keys = keys;
         this.settings = settings;
+        this.policy = ClaimsPolicy.of(issuer, settings.maxTokenExpirationSeconds());
         this.registry = registry;
     }
 
@@ -98,7 +104,7 @@ public class SignerCore {
     }
 
     public long maxTokenExpirationSeconds() {
-        return settings.maxTokenExpirationSeconds();
+        return policy.maxLifetimeSeconds();
     }
 
     /** The signer for the ACTIVE key, rebuilt only when the ACTIVE key changes. */
@@ -127,7 +133,7 @@ public class SignerCore {
                 error("no_private_key");
                 throw new SignRejected("Sign failed: the store holds no private key for ACTIVE kid " + active.kid(), false);
             }
-            s = new TokenSigner(key);
+            s = new TokenSigner(key, policy);
             signer = s;
             log.info("External signer now signs with kid {} ({})", active.kid(), active.key().algorithm());
         }

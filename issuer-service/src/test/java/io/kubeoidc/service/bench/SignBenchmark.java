@@ -28,9 +28,9 @@ import java.util.function.Supplier;
  * Prints a table, then one "result KEY VALUE" line per number for bench/run. Exits 1 if any call failed.
  */
 public final class SignBenchmark {
-    /** A kube-apiserver-sized payload (about 400 bytes of claims). */
+    /** A kube-apiserver-sized payload (about 400 bytes of claims), for bench/lib.sh's issuer and an hour's lifetime. */
     static final String CLAIMS = Base64.getUrlEncoder().withoutPadding().encodeToString(("{\"aud\":[\"api://AzureADTokenExchange\"],"
-            + "\"exp\":1514768400,\"iat\":1514764800,\"iss\":\"https://oidc.example.com/cluster-a\",\"jti\":\"5ba1e2a5-6f4c-4d71-9a3b-0c3f2a1b7e10\","
+            + "\"exp\":1514768400,\"iat\":1514764800,\"iss\":\"https://oidc.example.com\",\"jti\":\"5ba1e2a5-6f4c-4d71-9a3b-0c3f2a1b7e10\","
             + "\"kubernetes.io\":{\"namespace\":\"myns\",\"node\":{\"name\":\"node-1\",\"uid\":\"node-1-uid\"},\"pod\":{\"name\":\"mypod\","
             + "\"uid\":\"mypod-uid\"},\"serviceaccount\":{\"name\":\"mysvcacct\",\"uid\":\"mysvcacct-uid\"}},\"nbf\":1514764800,"
             + "\"sub\":\"system:serviceaccount:myns:mysvcacct\"}").getBytes(StandardCharsets.UTF_8));

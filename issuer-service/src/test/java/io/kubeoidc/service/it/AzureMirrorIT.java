@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,7 +161,7 @@ class AzureMirrorIT {
                 String publicJwks = azurite.containerUrl("oidc") + "cluster-a/openid/v1/jwks";
                 Map<String, Long> firstPublic = new HashMap<>();
                 List<Object[]> tokens = new ArrayList<>(); // {nanos, kid}
-                String claims = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"sub\":\"a\"}".getBytes());
+                String claims = TestData.kubeClaims("https://oidc.example.com/cluster-a", "a");
                 boolean azuriteUp = true;
                 boolean sawHeldBack = false;
                 String firstKid = null;

@@ -47,7 +47,7 @@ class BadInputIT {
     }
 
     /**
-     * The store, a key-encryption key, a world-readable one, a certificate (0600), a plain file and the socket's
+     * The store, a key-encryption key, a world-readable one, a group-readable one, a certificate (0600), a plain file and the socket's
      * directory; then the snapshot.
      */
     @BeforeEach
@@ -61,6 +61,7 @@ class BadInputIT {
         new SecureRandom().nextBytes(kek);
         write("kek", kek, "rw-------");
         write("kek-readable", kek, "rw-r--r--");
+        write("kek-group", kek, "rw-r-----");
         write("cert.pem", Files.readAllBytes(TestData.pem("rsa2048.cert.pem")), "rw-------");
         write("not-a-directory", "a plain file\n".getBytes(), "rw-r--r--");
         Files.createDirectory(work.resolve("run")); // where the signer's socket goes
@@ -194,6 +195,14 @@ class BadInputIT {
             + " by its group and every user without the sticky bit (mode 0777, owner {user}): they could move inner away"
             + " and put their own in its place";
 
+    /** A password in a case's arguments: no output may contain it. */
+    private static final String SECRET = "s3cret";
+    private static final String KEK_MODE = "a key-encryption key must be 0600 or 0400, readable by its owner only:"
+            + " chmod 600 it, or mount the Secret with defaultMode 0400 (and no fsGroup)";
+    private static final String ETCD_PASSWORD_URL = "etcd endpoint https://***@127.0.0.1:2379 carries a user name and"
+            + " password in the URL, which would end up in logs and process listings; set the etcd user and password"
+            + " settings instead";
+
     static List<CliCase> cliCases() {
         String how = "(use 90s, 48h, 7d or PT48H)";
         return List.of(
@@ -218,10 +227,15 @@ class BadInputIT {
                         + " key. Create one with: (umask 077; openssl rand -base64 32 > FILE), and give every replica the same file",
                         "keys", "import", "--verify-only", "--etcd-endpoints", "https://127.0.0.1:2379",
                         "--encryption-key-file", "cert.pem", "{pem}/kubeadm-sa.pub"),
-                cli("a key-encryption key every user can read", "kek-readable is readable by every user (mode rw-r--r--);"
-                        + " chmod 600 it, or mount the Secret with defaultMode 0400",
+                cli("a key-encryption key every user can read", "kek-readable has mode 0644 (rw-r--r--); " + KEK_MODE,
                         "keys", "import", "--verify-only", "--etcd-endpoints", "https://127.0.0.1:2379",
                         "--encryption-key-file", "kek-readable", "{pem}/kubeadm-sa.pub"),
+                cli("a key-encryption key its group can read", "kek-group has mode 0640 (rw-r-----); " + KEK_MODE,
+                        "keys", "import", "--verify-only", "--etcd-endpoints", "https://127.0.0.1:2379",
+                        "--encryption-key-file", "kek-group", "{pem}/kubeadm-sa.pub"),
+                cli("an etcd endpoint with a password in it", ETCD_PASSWORD_URL,
+                        "keys", "import", "--verify-only", "--etcd-endpoints", "https://user:" + SECRET + "@127.0.0.1:2379",
+                        "--encryption-key-file", "kek", "{pem}/kubeadm-sa.pub"),
                 cli("remove an unknown kid", "unknown kid no-such-kid; `keys status` lists the kids in the store",
                         "keys", "remove", "--keys-dir", "data/keys", "no-such-kid"),
                 cli("revoke an unknown kid", "unknown kid no-such-kid; `keys status` lists the kids in the store",
@@ -298,7 +312,7 @@ class BadInputIT {
     void commandsTheCliRefuses(CliCase c) throws Exception {
         var r = JarProcess.run(work, c.args().stream().map(a -> fill(a, Map.of())).toArray(String[]::new));
         assertThat(r.exitCode()).as(r.output()).isEqualTo(c.exit());
-        assertThat(r.output()).contains(fill(c.output(), Map.of()));
+        assertThat(r.output()).contains(fill(c.output(), Map.of())).doesNotContain(SECRET);
         if (!c.changes()) {
             assertThat(r.output()).doesNotContain("othing was changed");
         }
@@ -490,6 +504,10 @@ class BadInputIT {
                 service("missing key-encryption key", "issuer.keys.encryption-key-file: {work}/missing.kek does not exist."
                         + " Create one with: (umask 077; openssl rand -base64 32 > FILE), and give every replica the same file",
                         ETCD, ENDPOINT, "--issuer.keys.encryption-key-file={work}/missing.kek"),
+                service("etcd endpoint with a password in it", "issuer.keys.etcd: " + ETCD_PASSWORD_URL, ETCD,
+                        "--issuer.keys.etcd.endpoints=https://user:" + SECRET + "@127.0.0.1:2379", KEK),
+                service("key-encryption key its group can read", "issuer.keys.encryption-key-file: {work}/kek-group has mode"
+                        + " 0640 (rw-r-----); " + KEK_MODE, ETCD, ENDPOINT, "--issuer.keys.encryption-key-file={work}/kek-group"),
                 service("etcd lease under 2 s", "issuer.keys.etcd.lease-ttl is PT1S; it must be at least 2s and at least"
                         + " twice issuer.keys.etcd.timeout (PT2S)", ETCD, ENDPOINT, KEK, "--issuer.keys.etcd.lease-ttl=1s"),
                 service("etcd client certificate without its key", "issuer.keys.etcd: the etcd client certificate and its"
@@ -516,6 +534,7 @@ class BadInputIT {
             c.args().forEach(a -> args.add(fill(a, ports)));
             var r = JarProcess.run(work, args.toArray(String[]::new));
             assertThat(r.exitCode()).as(r.output()).isNotZero();
+            assertThat(r.output()).doesNotContain(SECRET);
             String socketBytes = Integer.toString(work.resolve("run/" + "s".repeat(110) + ".sock").toString().length());
             assertThat(description(r.output())).isEqualTo(fill(c.description(), ports).replace("{socket-bytes}", socketBytes));
             // The report alone: no stack trace, no context warning repeating it before.

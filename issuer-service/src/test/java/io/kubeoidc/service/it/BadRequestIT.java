@@ -19,7 +19,6 @@ import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -97,6 +96,11 @@ class BadRequestIT {
             return new Case(name, "INVALID_ARGUMENT", "Sign rejected: " + reason, "Sign rejected: " + reason + " (v1)");
         }
 
+        /** The issuer's port is known only once the service runs. */
+        private static String withPort(String text) {
+            return text == null ? null : text.replace("{port}", Integer.toString(port));
+        }
+
         private static Case malformed(String name, String api, String type, String reason) {
             String description = "request is not a valid " + api + "." + type + ": " + reason;
             return new Case(name, "INVALID_ARGUMENT", description, description + " (" + api + ")");
@@ -107,6 +111,10 @@ class BadRequestIT {
         }
 
         private static final String NOT_AN_OBJECT = "claims do not decode to a JSON object";
+        private static final String FOREIGN_ISS = "the iss claim is not the issuer this signer serves: "
+                + "http://127.0.0.1:{port} (issuer.url)";
+        private static final String TOO_LONG = "the token lifetime (exp - iat) is over the 86400 s this signer allows"
+                + " (issuer.tokens.max-lifetime, advertised as max_token_expiration_seconds)";
         private static final String TRUNCATED = "While parsing a protocol message, the input ended unexpectedly in the"
                 + " middle of a field.";
 
@@ -146,7 +154,17 @@ class BadRequestIT {
                 malformed("metadata: garbage request body", "v1", "MetadataRequest", TRUNCATED),
                 malformed("sign: claims field not UTF-8", "v1", "SignJWTRequest", "Protocol message had invalid UTF-8."),
                 // protobuf reads a field of the wrong wire type as an unknown field: the claims are simply empty
-                refused("sign: claims field with the wrong wire type", "claims are empty"));
+                refused("sign: claims field with the wrong wire type", "claims are empty"),
+                // Well-formed claims kube-apiserver never sends: its own issuer and a lifetime within Metadata's maximum.
+                refused("sign: foreign iss", FOREIGN_ISS),
+                refused("sign: issuer with a trailing slash", FOREIGN_ISS),
+                refused("sign: missing iss", "claims have no iss; kube-apiserver always sends its issuer"),
+                refused("sign: missing exp", "claims have no exp; kube-apiserver always sends exp and iat"),
+                refused("sign: missing iat", "claims have no iat; kube-apiserver always sends exp and iat"),
+                refused("sign: exp as a string", "the exp claim is not an integer NumericDate"),
+                refused("sign: exp before iat", "the exp claim is not after the iat claim"),
+                refused("sign: ten-year lifetime", TOO_LONG),
+                refused("sign: one second over the maximum lifetime", TOO_LONG));
 
         /** What the Python client saw for one case. */
         record Result(String code, String details, String sent, long bytes) {}
@@ -161,9 +179,9 @@ class BadRequestIT {
                     Result r = results.get(c.name());
                     assertThat(r).as("the Python client's report of this case").isNotNull();
                     assertThat(r.code() + ": " + r.details())
-                            .isEqualTo(c.code() + ": " + c.description().replace("{bytes}", Long.toString(r.bytes())));
+                            .isEqualTo(c.code() + ": " + withPort(c.description()).replace("{bytes}", Long.toString(r.bytes())));
                     if (c.logged() != null) {
-                        assertThat(log).contains(c.logged().replace("{bytes}", Long.toString(r.bytes())));
+                        assertThat(log).contains(withPort(c.logged()).replace("{bytes}", Long.toString(r.bytes())));
                     }
                     if (!r.sent().isEmpty()) {
                         assertThat(log).as("the service log quotes the request").doesNotContain(r.sent());
@@ -184,7 +202,8 @@ class BadRequestIT {
         private Map<String, Result> runPythonClient() throws Exception {
             Path script = Path.of("src/test/python/bad_signer_requests.py").toAbsolutePath();
             Process py = new ProcessBuilder("/usr/bin/python3", script.toString(), "--socket", socket.toString(),
-                    "--proto-dir", Path.of("src/main/proto").toAbsolutePath().toString()).redirectErrorStream(true).start();
+                    "--proto-dir", Path.of("src/main/proto").toAbsolutePath().toString(),
+                    "--issuer", "http://127.0.0.1:" + port).redirectErrorStream(true).start();
             String out = new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(py.waitFor()).as(out).isZero();
             Map<String, Result> results = new LinkedHashMap<>();
@@ -197,8 +216,7 @@ class BadRequestIT {
         }
 
         private void assertAValidSignVerifies() throws Exception {
-            String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    "{\"sub\":\"system:serviceaccount:default:after-the-bad-requests\"}".getBytes(StandardCharsets.UTF_8));
+            String claims = TestData.kubeClaims("http://127.0.0.1:" + port, "system:serviceaccount:default:after-the-bad-requests");
             try (SignerClient client = new SignerClient(socket)) {
                 var keys = client.v1.fetchKeys(FetchKeysRequest.getDefaultInstance());
                 var signed = client.v1.sign(SignJWTRequest.newBuilder().setClaims(claims).build());

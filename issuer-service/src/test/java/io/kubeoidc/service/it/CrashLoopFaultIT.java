@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -64,8 +62,7 @@ class CrashLoopFaultIT {
     /** Phase B's retention: short, so that removals happen often. */
     static final Duration RETENTION_B = Duration.ofSeconds(8);
     static final Pattern REMOVAL = Pattern.compile("kid=(\\S+) from=RETIRED to=REMOVED why=\"retired since (\\S+);");
-    static final String CLAIMS = Base64.getUrlEncoder().withoutPadding().encodeToString(
-            "{\"aud\":[\"api://AzureADTokenExchange\"],\"sub\":\"system:serviceaccount:a:b\"}".getBytes(StandardCharsets.UTF_8));
+    static final String CLAIMS = TestData.kubeClaims("https://oidc.example.com", "system:serviceaccount:a:b");
     static final String START_UP = "start-up, before any event";
     static final String STORE_LOADED = "store loaded";
     static final String READY = "ready";

@@ -29,12 +29,12 @@ import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,11 +47,21 @@ class ExternalSignerIT {
 
     private JarProcess startWithSigner(Path socket, int port, int mgmt, String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--management.server.port=" + mgmt,
-                "--issuer.url=http://127.0.0.1:" + port, "--issuer.allow-insecure-http=true",
-                "--issuer.signer.socket=" + socket));
+                "--issuer.allow-insecure-http=true", "--issuer.signer.socket=" + socket));
+        if (Stream.of(extra).noneMatch(a -> a.startsWith("--issuer.url="))) {
+            args.add("--issuer.url=http://127.0.0.1:" + port);
+        }
         args.addAll(List.of(extra));
         return JarProcess.start(work, args.toArray(String[]::new)).awaitReady(mgmt);
     }
+
+    /** The upstream vector's claims carry iss https://oidc.example.com/cluster-a; its JWKS is served here. */
+    private JarProcess startAsVectorIssuer(Path socket, int port, int mgmt) throws Exception {
+        return startWithSigner(socket, port, mgmt, "--issuer.url=" + VECTOR_ISSUER,
+                "--issuer.jwks-uri=http://127.0.0.1:" + port + "/openid/v1/jwks");
+    }
+
+    static final String VECTOR_ISSUER = "https://oidc.example.com/cluster-a";
 
     @Test
     void pythonClientPlayingKubeApiserverAcceptsEveryAnswer() throws Exception {
@@ -61,28 +71,35 @@ class ExternalSignerIT {
         Path socket = work.resolve("run/signer.sock");
         int port = TestData.freePort();
         int mgmt = TestData.freePort();
-        try (JarProcess service = startWithSigner(socket, port, mgmt)) {
+        try (JarProcess service = startAsVectorIssuer(socket, port, mgmt)) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
             Path script = Path.of("src/test/python/kube_apiserver_conformance.py").toAbsolutePath();
             Process py = new ProcessBuilder("/usr/bin/python3", script.toString(), "--socket", socket.toString(),
                     "--proto-dir", Path.of("src/main/proto").toAbsolutePath().toString(),
-                    "--issuer", "http://127.0.0.1:" + port,
+                    "--issuer", VECTOR_ISSUER, "--base-url", "http://127.0.0.1:" + port,
                     "--vectors", TestData.vector("derived/sa-token-examples.json").toString(),
                     "--expect-vector-signature").redirectErrorStream(true).start();
             String out = new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(py.waitFor()).as(out).isZero();
             assertThat(out).contains("[v1] vector claims: header and RS256 signature byte-identical to the vector")
                     .contains("[v1alpha1] PyJWT verifies the fresh token via discovery")
+                    .contains("[v1] claims valid for max_token_expiration_seconds: signature is not empty")
+                    .contains("[v1] Sign refuses a foreign iss with INVALID_ARGUMENT")
+                    .contains("[v1alpha1] Sign refuses a lifetime over max_token_expiration_seconds with INVALID_ARGUMENT")
                     .containsPattern("conformance: \\d+ checks passed, 0 failed");
             System.out.println(out);
 
             String log = service.output();
             assertThat(log).contains("Sign rejected: claims do not decode to a JSON object (v1)")
-                    .contains("Sign rejected: claims are not unpadded base64url").doesNotContain("bm90IGpzb24");
+                    .contains("Sign rejected: claims are not unpadded base64url").doesNotContain("bm90IGpzb24")
+                    .contains("Sign rejected: the iss claim is not the issuer this signer serves: " + VECTOR_ISSUER
+                            + " (issuer.url) (v1)")
+                    .contains("Sign rejected: the token lifetime (exp - iat) is over the 86400 s this signer allows")
+                    .doesNotContain("evil.example");
             String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + mgmt
                     + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            assertThat(metrics).contains("issuer_signer_sign_requests_total{kid=\"JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU\"} 4.0")
-                    .contains("issuer_signer_errors_total{reason=\"invalid_claims\"} 6.0")
+            assertThat(metrics).contains("issuer_signer_sign_requests_total{kid=\"JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU\"} 6.0")
+                    .contains("issuer_signer_errors_total{reason=\"invalid_claims\"} 10.0")
                     .contains("issuer_signer_fetchkeys_requests_total{api=\"v1alpha1\"} 1.0")
                     .contains("issuer_signer_sign_duration_seconds_bucket{alg=\"RS256\"");
         }
@@ -146,8 +163,7 @@ class ExternalSignerIT {
             List<String> tokens = new ArrayList<>();
             int unknownKid = 0;
             int failures = 0;
-            String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    "{\"aud\":[\"api://AzureADTokenExchange\"],\"sub\":\"system:serviceaccount:a:b\"}".getBytes());
+            String claims = TestData.kubeClaims("http://127.0.0.1:" + port, "system:serviceaccount:a:b");
             long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
             while (signingKids.size() < 3 && System.nanoTime() < deadline) {
                 if (!Instant.now().isBefore(nextRefresh)) {
@@ -202,7 +218,11 @@ class ExternalSignerIT {
                     .hasMessage("INVALID_ARGUMENT: Sign rejected: claims are not unpadded base64url (character at index 3)");
             assertThatThrownBy(() -> client.v1.sign(SignJWTRequest.newBuilder().setClaims("A".repeat(300_000)).build()))
                     .isInstanceOf(StatusRuntimeException.class).hasMessageStartingWith("RESOURCE_EXHAUSTED");
-            assertThat(client.v1.sign(SignJWTRequest.newBuilder().setClaims("e30").build()).getSignature()).isNotEmpty();
+            assertThatThrownBy(() -> client.v1.sign(SignJWTRequest.newBuilder().setClaims("e30").build()))
+                    .isInstanceOf(StatusRuntimeException.class)
+                    .hasMessage("INVALID_ARGUMENT: Sign rejected: claims have no iss; kube-apiserver always sends its issuer");
+            String claims = TestData.kubeClaims("http://127.0.0.1:" + port, "system:serviceaccount:a:b");
+            assertThat(client.v1.sign(SignJWTRequest.newBuilder().setClaims(claims).build()).getSignature()).isNotEmpty();
         }
     }
 }

@@ -22,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -53,8 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HighAvailabilityIT {
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final String ISSUER = "https://oidc.example.com/ha";
-    static final String CLAIMS = Base64.getUrlEncoder().withoutPadding().encodeToString(
-            "{\"aud\":[\"api://AzureADTokenExchange\"],\"sub\":\"system:serviceaccount:a:b\"}".getBytes(StandardCharsets.UTF_8));
+    static final String CLAIMS = TestData.kubeClaims(ISSUER, "system:serviceaccount:a:b");
 
     @TempDir
     static Path work;

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -92,8 +91,7 @@ class MirrorOutageFaultIT {
                 long start = System.nanoTime();
                 long chaosEnds = start + runFor.toNanos();
                 var stop = new java.util.concurrent.atomic.AtomicBoolean();
-                String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                        "{\"aud\":[\"api://AzureADTokenExchange\"],\"sub\":\"system:serviceaccount:a:b\"}".getBytes());
+                String claims = TestData.kubeClaims("https://oidc.example.com", "system:serviceaccount:a:b");
 
                 // kube-apiserver: signs all the time, whatever the mirror is doing.
                 Thread signing = daemon("signing", () -> {

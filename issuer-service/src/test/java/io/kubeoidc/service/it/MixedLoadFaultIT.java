@@ -13,11 +13,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -69,8 +67,7 @@ class MixedLoadFaultIT {
             Set<String> jwksBodies = java.util.concurrent.ConcurrentHashMap.newKeySet();
             AtomicInteger fetchKeys = new AtomicInteger();
             AtomicBoolean stop = new AtomicBoolean();
-            String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    "{\"aud\":[\"api://AzureADTokenExchange\"],\"sub\":\"system:serviceaccount:a:b\"}".getBytes());
+            String claims = TestData.kubeClaims("https://oidc.example.com", "system:serviceaccount:a:b");
             URI jwks = URI.create("http://127.0.0.1:" + port + "/openid/v1/jwks");
 
             List<Thread> threads = new ArrayList<>();

@@ -41,4 +41,17 @@ final class TestData {
     static boolean portFree(int port) {
         return io.kubeoidc.testing.FreePorts.free(port);
     }
+
+    /**
+     * Sign claims as kube-apiserver sends them (sorted members, aud an array) for the given issuer and
+     * subject, valid from now for 600 s (kube-apiserver's shortest, so within any max-lifetime the signer allows):
+     * the signer signs only its own issuer and a bounded lifetime.
+     */
+    static String kubeClaims(String issuer, String subject) {
+        long now = System.currentTimeMillis() / 1000;
+        String json = "{\"aud\":[\"api://AzureADTokenExchange\"],\"exp\":" + (now + 600) + ",\"iat\":" + now
+                + ",\"iss\":\"" + issuer + "\",\"nbf\":" + now + ",\"sub\":\"" + subject + "\"}";
+        return java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
 }

@@ -23,8 +23,15 @@ public record EtcdSettings(List<URI> endpoints, String prefix, Path caFile, Path
             throw new IllegalArgumentException("no etcd endpoints");
         }
         for (URI e : endpoints) {
+            if (e.toString().contains("@")) {
+                // Said without the URL: it holds the password, and this message is printed and logged.
+                throw new IllegalArgumentException("etcd endpoint " + withoutUserInfo(e.toString()) + " carries a user"
+                        + " name and password in the URL, which would end up in logs and process listings; set the"
+                        + " etcd user and password settings instead");
+            }
             if (!"http".equals(e.getScheme()) && !"https".equals(e.getScheme()) || e.getHost() == null || e.getPort() < 0) {
-                throw new IllegalArgumentException("etcd endpoint '" + e + "' must look like https://10.0.0.1:2379");
+                throw new IllegalArgumentException("etcd endpoint '" + withoutUserInfo(e.toString())
+                        + "' must look like https://10.0.0.1:2379");
             }
         }
         if (prefix == null || !prefix.startsWith("/") || !prefix.endsWith("/") || prefix.length() < 3) {
@@ -51,10 +58,25 @@ public record EtcdSettings(List<URI> endpoints, String prefix, Path caFile, Path
             try {
                 out.add(new URI(e.strip()));
             } catch (java.net.URISyntaxException ex) {
-                throw new IllegalArgumentException("etcd endpoint '" + e.strip() + "' must look like https://10.0.0.1:2379");
+                throw new IllegalArgumentException("etcd endpoint '" + withoutUserInfo(e.strip())
+                        + "' must look like https://10.0.0.1:2379");
             }
         }
         return out;
+    }
+
+    /** "https://***@host:2379" for "https://user:password@host:2379" (or "user:password@host:2379"), valid URI or not. */
+    static String withoutUserInfo(String endpoint) {
+        // Up to the last '@': a password may hold '/' or '#', and an etcd endpoint has no path that needs one.
+        return endpoint.replaceAll("^([^:/@]*://)?.*@", "$1***@");
+    }
+
+    /** The record's own toString would print the password. */
+    @Override
+    public String toString() {
+        return "EtcdSettings[endpoints=" + endpoints + ", prefix=" + prefix + ", caFile=" + caFile + ", certFile="
+                + certFile + ", keyFile=" + keyFile + ", user=" + user + ", password="
+                + (password == null ? null : "<redacted>") + ", timeout=" + timeout + "]";
     }
 
     public boolean tls() {
