@@ -79,6 +79,8 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
     }
 
     private StoredKeys read(boolean refuseRollback) {
+        // The mark first: it is written after the metadata, so a commit running meanwhile cannot look like a rollback.
+        long highWater = refuseRollback ? mark.floor() : 0;
         byte[] metadata;
         try {
             metadata = Files.readAllBytes(dir.resolve(METADATA));
@@ -96,7 +98,6 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                 }
             }
             if (refuseRollback) {
-                long highWater = mark.floor();
                 if (set.revision() < highWater) {
                     throw new RolledBackKeySetException(describe(), set.revision(), highWater);
                 }

@@ -62,8 +62,13 @@ final class JarProcess implements AutoCloseable {
 
     /** Waits until the management health endpoint answers UP, or fails with the process log. */
     JarProcess awaitReady(int managementPort) throws Exception {
+        return awaitReady(managementPort, Duration.ofSeconds(60));
+    }
+
+    /** As {@link #awaitReady(int)}, for tests that start several processes on a loaded machine. */
+    JarProcess awaitReady(int managementPort, Duration timeout) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("service exited with " + process.exitValue() + ":\n" + output());
@@ -79,7 +84,7 @@ final class JarProcess implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("service not ready within 60 s:\n" + output());
+        throw new IllegalStateException("service not ready within " + timeout.toSeconds() + " s:\n" + output());
     }
 
     /** Waits for the process to exit on its own (a refused configuration). */

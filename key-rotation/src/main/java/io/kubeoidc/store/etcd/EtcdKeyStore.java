@@ -277,6 +277,8 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
     private record Snapshot(StoredKeys keys, long modRevision, Set<String> privateEntries) {}
 
     private Snapshot read(boolean refuseRollback) {
+        // The floor first: it only rises to revisions read from etcd, so a commit meanwhile cannot look like a rollback.
+        long highWater = floor.floor();
         TxnResponse r = etcd.call("read the key set", () -> etcd.client().getKVClient().txn().Then(
                 Op.get(etcd.key(KEYSET), GetOption.DEFAULT),
                 Op.get(etcd.key(PRIVATE), GetOption.builder().isPrefix(true).build())).commit());
@@ -295,7 +297,6 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
         } catch (java.text.ParseException | RuntimeException e) {
             throw new KeyStoreException(describe() + ": " + KEYSET + " is invalid: " + e.getMessage(), e);
         }
-        long highWater = floor.floor();
         if (refuseRollback && set.revision() < highWater) {
             throw new RolledBackKeySetException(describe(), set.revision(), highWater);
         }
