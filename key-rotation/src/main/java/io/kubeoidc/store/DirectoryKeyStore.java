@@ -80,7 +80,15 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
 
     private StoredKeys read(boolean refuseRollback) {
         // The mark first: it is written after the metadata, so a commit running meanwhile cannot look like a rollback.
-        long highWater = refuseRollback ? mark.floor() : 0;
+        long highWater = 0;
+        KeyStoreException unreadableMark = null;
+        if (refuseRollback) {
+            try {
+                highWater = mark.floor();
+            } catch (KeyStoreException e) {
+                unreadableMark = e; // reported after the metadata's own errors, which say more
+            }
+        }
         byte[] metadata;
         try {
             metadata = Files.readAllBytes(dir.resolve(METADATA));
@@ -88,6 +96,9 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
             return StoredKeys.EMPTY;
         } catch (IOException e) {
             throw new KeyStoreException(describe() + ": cannot read " + METADATA + ": " + e.getMessage(), e);
+        }
+        if (unreadableMark != null) {
+            throw unreadableMark;
         }
         try {
             KeySet set = KeySetJson.decode(metadata, (kid, embedded) -> readKey(publicFile(kid), kid, false).verificationKey());
