@@ -75,12 +75,21 @@ public record KeySet(long revision, List<ManagedKey> keys, Instant keysChangedAt
     }
 
     /**
-     * This set as a store commits it over {@code stored}: the next revision, and data_timestamp moved
-     * exactly when the published list of kids changes.
+     * This set as a store commits it over {@code stored}: the next revision, data_timestamp moved exactly when
+     * the published list of kids changes, and no private key kept for a key that can never sign again.
      */
     public KeySet committedOver(KeySet stored, Instant now) {
         Instant changedAt = stored.kids().equals(kids()) && stored.keysChangedAt() != null ? stored.keysChangedAt() : now;
-        return new KeySet(stored.revision() + 1, keys, changedAt, change);
+        return new KeySet(stored.revision() + 1, keys.stream().map(ManagedKey::withoutSpentPrivateKey).toList(), changedAt,
+                change);
+    }
+
+    /**
+     * This set re-committed at {@code revision} (above anything served before): the operator's deliberate
+     * return to a restored backup. data_timestamp moves, since replicas served another list until now.
+     */
+    public KeySet restoredAt(long revision, Instant now) {
+        return new KeySet(revision, keys.stream().map(ManagedKey::withoutSpentPrivateKey).toList(), now);
     }
 
     public List<String> kids() {

@@ -56,6 +56,15 @@ public record ManagedKey(VerificationKey key, KeyState state, boolean hasPrivate
         return new ManagedKey(key, state, hasPrivateKey, created, stateSince, confirmedAt, at, origin, gateBypass);
     }
 
+    /**
+     * Once a key leaves NEXT and ACTIVE it never signs again (no transition leads back, and an emergency
+     * makes a new key rather than reviving a retired one), so the store destroys its private half.
+     */
+    public ManagedKey withoutSpentPrivateKey() {
+        return hasPrivateKey && state != KeyState.ACTIVE && state != KeyState.NEXT
+                ? new ManagedKey(key, state, false, created, stateSince, confirmedAt, removeAt, origin, gateBypass) : this;
+    }
+
     /** Marks a key that signs without a publication confirmation, and why. */
     public ManagedKey withGateBypass(String why) {
         return new ManagedKey(key, state, hasPrivateKey, created, stateSince, confirmedAt, removeAt, origin, why);

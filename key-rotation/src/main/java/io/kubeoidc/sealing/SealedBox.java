@@ -84,6 +84,18 @@ public final class SealedBox {
         return kek.id();
     }
 
+    /** The id of the key-encryption key a sealed or authenticated value names (unverified), or null. */
+    public static String keyIdOf(byte[] value) {
+        String text = new String(value, StandardCharsets.US_ASCII);
+        int dot = text.indexOf('.');
+        try {
+            return com.nimbusds.jose.Header.parse(new com.nimbusds.jose.util.Base64URL(dot < 0 ? text : text.substring(0, dot)))
+                    .toJSONObject().getOrDefault("kid", "").toString();
+        } catch (ParseException | RuntimeException e) {
+            return null;
+        }
+    }
+
     public byte[] seal(byte[] plaintext, String slot) {
         JWEHeader header = new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM)
                 .keyID(kek.id()).customParam(SLOT, slot).build();

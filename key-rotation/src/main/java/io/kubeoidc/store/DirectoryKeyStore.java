@@ -48,6 +48,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
     private final Path dir;
     private final Duration lockTimeout;
     private final WriteSteps steps;
+    private final RevisionMarkFile mark;
     private final java.time.Clock clock = java.time.Clock.systemUTC();
 
     public DirectoryKeyStore(Path dir) {
@@ -62,6 +63,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         this.dir = dir.toAbsolutePath().normalize();
         this.lockTimeout = lockTimeout;
         this.steps = steps;
+        this.mark = new RevisionMarkFile(this.dir);
     }
 
     public Path directory() {
@@ -73,9 +75,24 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         return "key store " + dir;
     }
 
+    /** The key set, refused ({@link RolledBackKeySetException}) when older than the directory's high-water mark. */
     @Override
     public StoredKeys load() {
+        return read(true);
+    }
+
+    private StoredKeys read(boolean refuseRollback) {
         checkDirectory();
+        // The mark first: it is written after the metadata, so a commit running meanwhile cannot look like a rollback.
+        long highWater = 0;
+        KeyStoreException unreadableMark = null;
+        if (refuseRollback) {
+            try {
+                highWater = mark.floor();
+            } catch (KeyStoreException e) {
+                unreadableMark = e; // reported after the metadata's own errors, which say more
+            }
+        }
         byte[] metadata;
         try {
             metadata = AtomicFiles.read(dir.resolve(METADATA));
@@ -84,6 +101,9 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         } catch (IOException e) {
             throw new KeyStoreException(describe() + ": cannot read " + METADATA + ": " + e.getMessage(), e);
         }
+        if (unreadableMark != null) {
+            throw unreadableMark;
+        }
         try {
             KeySet set = KeySetJson.decode(metadata, (kid, embedded) -> readKey(publicFile(kid), kid, false).verificationKey());
             Map<String, SigningKey> signing = new HashMap<>();
@@ -91,6 +111,12 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                 if (k.hasPrivateKey()) {
                     signing.put(k.kid(), readKey(privateFile(k.kid()), k.kid(), true).signingKey().orElseThrow());
                 }
+            }
+            if (refuseRollback) {
+                if (set.revision() < highWater) {
+                    throw new RolledBackKeySetException(describe(), set.revision(), highWater);
+                }
+                raiseMarkQuietly(set.revision());
             }
             return new StoredKeys(set, signing);
         } catch (KeyStoreException e) {
@@ -188,12 +214,64 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                     write(publicFile(k.kid()), PemKeyWriter.publicKeys(List.of(k.key())), AtomicFiles.PUBLIC);
                 }
             }
-            KeySet committed = next.committedOver(stored, clock.instant());
-            write(dir.resolve(METADATA), KeySetJson.encode(committed, null), AtomicFiles.PUBLIC);
-            deleteUnreferenced(committed);
-            return load();
+            return commitMetadata(next.committedOver(stored, clock.instant()));
         } catch (IOException e) {
             throw new KeyStoreException(describe() + ": write failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Metadata, then the high-water mark (so a crash leaves it behind the metadata, never ahead), then the files
+     * no longer referenced: removed keys, and the private halves of keys that left ACTIVE.
+     */
+    private StoredKeys commitMetadata(KeySet committed) throws IOException {
+        write(dir.resolve(METADATA), KeySetJson.encode(committed, null), AtomicFiles.PUBLIC);
+        write(dir.resolve(RevisionMarkFile.NAME), RevisionMarkFile.content(committed.revision()), AtomicFiles.PUBLIC);
+        deleteUnreferenced(committed);
+        return load();
+    }
+
+    /**
+     * Re-commits the key set the directory holds now, unchanged, at a revision above its high-water mark and
+     * above {@code aboveRevision}: the deliberate way back to a restored {@code keyset.json}.
+     */
+    @Override
+    public StoredKeys restore(long aboveRevision) {
+        ensureDirectory();
+        try (Lock ignored = lock()) {
+            KeySet stored = read(false).keySet();
+            if (stored.isEmpty()) {
+                throw new KeyStoreException(describe() + " holds no key set to restore");
+            }
+            long target = Math.max(Math.max(stored.revision(), mark.floor()), aboveRevision) + 1;
+            return commitMetadata(stored.restoredAt(target, clock.instant()));
+        } catch (IOException e) {
+            throw new KeyStoreException(describe() + ": write failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A read that finds the metadata ahead of the mark (a commit killed between the two, or a store older than
+     * the mark) raises it, under the lock so no commit is disturbed, removing the killed writer's temp file.
+     * Best effort: a read-only user, or a writer holding the lock (it writes the mark itself), leaves it.
+     */
+    private void raiseMarkQuietly(long revision) {
+        if (revision <= mark.floor()) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE); FileLock held = ch.tryLock()) {
+            if (held != null) {
+                mark.raise(revision);
+                try (Stream<Path> files = Files.list(dir)) {
+                    for (Path p : files.filter(p -> p.getFileName().toString().startsWith("." + RevisionMarkFile.NAME
+                            + ".tmp-")).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        } catch (IOException | OverlappingFileLockException e) {
+            // the next commit writes it
         }
     }
 

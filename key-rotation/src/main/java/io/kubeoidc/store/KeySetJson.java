@@ -86,12 +86,15 @@ public final class KeySetJson {
         for (Map<String, Object> entry : JSONObjectUtils.getJSONObjectArray(json, "keys")) {
             String kid = JSONObjectUtils.getString(entry, "kid");
             VerificationKey pub = publicKey.apply(kid, JSONObjectUtils.getString(entry, "publicKey"));
+            // A store written before private keys were destroyed on retirement still marks RETIRED keys private:
+            // never load those (the next commit deletes them).
             keys.add(new ManagedKey(pub, KeyState.valueOf(JSONObjectUtils.getString(entry, "state")),
                     JSONObjectUtils.getBoolean(entry, "private"),
                     Instant.parse(JSONObjectUtils.getString(entry, "created")),
                     Instant.parse(JSONObjectUtils.getString(entry, "since")),
                     optionalInstant(entry, "confirmed"), optionalInstant(entry, "removeAt"),
-                    JSONObjectUtils.getString(entry, "origin"), JSONObjectUtils.getString(entry, "gateBypass")));
+                    JSONObjectUtils.getString(entry, "origin"), JSONObjectUtils.getString(entry, "gateBypass"))
+                    .withoutSpentPrivateKey());
         }
         // "change" is absent in stores written before it existed, and after every commit of the service's own.
         Map<String, Object> change = JSONObjectUtils.getJSONObject(json, "change");

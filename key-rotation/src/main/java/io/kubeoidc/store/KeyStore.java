@@ -24,6 +24,13 @@ public interface KeyStore {
      */
     StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys);
 
+    /**
+     * Re-commits the key set the store holds now, unchanged except that keys which can no longer sign lose
+     * their private half, at a revision above {@code aboveRevision} and above any revision this store has
+     * recorded: the deliberate return to a restored backup, which replicas would otherwise refuse as a rollback.
+     */
+    StoredKeys restore(long aboveRevision);
+
     /** Where the store lives, for messages. */
     String describe();
 

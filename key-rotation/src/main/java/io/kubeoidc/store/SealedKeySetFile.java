@@ -61,6 +61,26 @@ public final class SealedKeySetFile {
         }
     }
 
+    /**
+     * Re-seals the copy under {@code to}, atomically (a crash leaves it under one key or the other); a copy
+     * already under {@code to}, or none, is left alone.
+     *
+     * @return whether the file was rewritten
+     */
+    public boolean resealUnder(SealedBox to) {
+        SealedKeySetFile target = new SealedKeySetFile(file, to);
+        try {
+            if (!Files.exists(file) || to.keyId().equals(SealedBox.keyIdOf(Files.readAllBytes(file)))) {
+                return false;
+            }
+        } catch (IOException e) {
+            throw new KeyStoreException("cannot read the local key-set copy " + file + ": " + e.getMessage(), e);
+        }
+        Copy copy = read().orElseThrow();
+        target.write(copy.keys(), copy.version(), copy.savedAt());
+        return true;
+    }
+
     /** The copy, or empty when there is none; a copy that exists but cannot be opened is an error. */
     public Optional<Copy> read() {
         byte[] sealed;

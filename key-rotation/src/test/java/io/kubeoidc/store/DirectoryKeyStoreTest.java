@@ -38,6 +38,40 @@ class DirectoryKeyStoreTest {
     }
 
     @Test
+    void aRetiredKeyLosesItsPrivateFileAndAnOlderKeySetWrittenBackIsRefusedUntilRestored() throws Exception {
+        var store = new DirectoryKeyStore(dir);
+        KeySetChange change = importUpstream(KeySet.EMPTY);
+        KeySet first = store.commit(0, change.next(), change.newKeys()).keySet();
+        ManagedKey active = first.active().orElseThrow();
+        Path keyFile = dir.resolve(active.kid() + ".key");
+        byte[] oldMetadata = Files.readAllBytes(dir.resolve("keyset.json"));
+        byte[] oldKey = Files.readAllBytes(keyFile);
+
+        List<ManagedKey> keys = new java.util.ArrayList<>(first.keys());
+        keys.set(keys.indexOf(active), active.withState(KeyState.RETIRED, NOW));
+        KeySet retired = store.commit(1, new KeySet(1, keys), List.of()).keySet();
+        assertThat(retired.find(active.kid()).orElseThrow().hasPrivateKey()).isFalse();
+        assertThat(keyFile).doesNotExist();
+        assertThat(Files.readString(dir.resolve("keyset.json"))).contains("\"state\":\"RETIRED\",\"private\":false");
+        assertThat(Files.readString(dir.resolve(".revision"))).isEqualTo("2\n");
+
+        Files.write(keyFile, oldKey);
+        Files.write(dir.resolve("keyset.json"), oldMetadata);
+        for (DirectoryKeyStore s : List.of(store, new DirectoryKeyStore(dir))) {
+            assertThatThrownBy(s::load).isInstanceOf(RolledBackKeySetException.class).hasMessage("key store " + dir
+                    + " was rolled back: it holds key-set revision 1, but revision 2 was already served here; refusing"
+                    + " to go back (a revoked key could sign again). To return to a backup on purpose, run `keys restore`"
+                    + " (docs/keys.md)");
+            assertThatThrownBy(() -> s.commit(1, first, List.of())).isInstanceOf(RolledBackKeySetException.class);
+        }
+
+        KeySet restored = store.restore(0).keySet();
+        assertThat(restored.revision()).isEqualTo(3);
+        assertThat(restored.active().orElseThrow().kid()).isEqualTo(active.kid());
+        assertThat(new DirectoryKeyStore(dir).load().activeSigningKey()).isPresent();
+    }
+
+    @Test
     void newStoreIsEmpty() {
         assertThat(new DirectoryKeyStore(dir.resolve("absent")).load().keySet().isEmpty()).isTrue();
     }

@@ -178,6 +178,25 @@ public final class EtcdCluster implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
+    /**
+     * Runs the real {@code etcdctl} (Debian's etcd-client, which test.sh installs) against the plain-HTTP cluster:
+     * a writer from outside the JVM that holds no key-encryption key. Returns its standard output.
+     */
+    public String etcdctl(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(System.getProperty("etcdctl.binary", "/usr/bin/etcdctl"),
+                "--endpoints=" + endpointList(), "--command-timeout=10s"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("ETCDCTL_API", "3");
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("etcdctl " + String.join(" ", args) + " failed: "
+                    + new String(out, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return new String(out, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private static String name(int i) {
         return "m" + i;
     }

@@ -37,6 +37,8 @@ final class StoreOptions {
     Path encryptionKeyFile;
 
     private KeyStore store;
+    private io.kubeoidc.store.etcd.EtcdConnection connection;
+    private SealedBox box;
 
     /** The store, which must exist: a typo in --keys-dir is an error, never an empty store. */
     KeyStore store() {
@@ -72,9 +74,35 @@ final class StoreOptions {
             throw new UsageException("--etcd-endpoints needs --encryption-key-file (the key-encryption key"
                     + " every replica uses), or $ISSUER_KEYS_ENCRYPTION_KEY_FILE");
         }
-        SealedBox box = new SealedBox(KeyEncryptionKey.readFile(encryptionKeyFile));
+        box = new SealedBox(KeyEncryptionKey.readFile(encryptionKeyFile));
+        connection = etcd.connect();
         // An operator's change is not fenced by the leader key, only by the revision: the leader replans from it.
-        return new EtcdKeyStore(etcd.connect(), box, Clock.systemUTC(), List::of);
+        return new EtcdKeyStore(connection, box, Clock.systemUTC(), List::of);
+    }
+
+    /** The etcd store (for commands that only make sense there), or a clear error naming the command. */
+    EtcdKeyStore etcdStoreFor(String command) {
+        if (!(store() instanceof EtcdKeyStore e)) {
+            throw new IllegalArgumentException(command + " works on the etcd store: give --etcd-endpoints and"
+                    + " --encryption-key-file (the directory store is not sealed)");
+        }
+        return e;
+    }
+
+    /** The key-encryption key the etcd store is opened with. */
+    SealedBox sealedBox() {
+        store();
+        return box;
+    }
+
+    /** The highest revision a live replica announces serving (etcd), or 0: a restore must go above it. */
+    long highestAnnouncedRevision() {
+        store();
+        if (connection == null) {
+            return 0;
+        }
+        return io.kubeoidc.store.etcd.EtcdGroupView.read(connection).replicas().stream()
+                .mapToLong(io.kubeoidc.store.etcd.EtcdLeaderElection.Replica::revision).max().orElse(0);
     }
 
     /** The stored key set, or null after telling the operator the store is empty. */

@@ -7,6 +7,8 @@ import io.kubeoidc.service.config.InvalidConfigurationException;
 import io.kubeoidc.service.config.IssuerProperties;
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.service.keys.IssuerKeys;
+import io.kubeoidc.store.KeyStoreException;
+import io.kubeoidc.store.RevisionFloor;
 import io.kubeoidc.store.SealedKeySetFile;
 import io.kubeoidc.store.etcd.EtcdConnection;
 import io.kubeoidc.store.etcd.EtcdKeyStore;
@@ -56,20 +58,41 @@ class HaConfig {
         return new EtcdLeaderElection(etcd, ha.replicaId(), ha.leaseTtl(), clock);
     }
 
+    /**
+     * The highest key-set revision this replica has served: the revision of its sealed local copy (written with
+     * every set it serves), so a restart remembers it; a lower revision in etcd is a rollback and refused.
+     */
     @Bean
-    EtcdKeyStore keyStore(EtcdConnection etcd, SealedBox box, Clock clock, EtcdLeaderElection election) {
-        // Only the leader writes, and only while it still holds the leader key (the fencing token).
-        return new EtcdKeyStore(etcd, box, clock, election::fence);
+    RevisionFloor.InMemory highWaterMark(SealedBox box, HaSettings ha) {
+        long mark = 0;
+        try {
+            mark = new SealedKeySetFile(ha.localCopy(), box).read().map(c -> c.keys().keySet().revision()).orElse(0L);
+        } catch (KeyStoreException e) {
+            log.warn("{}; starting without a revision high-water mark, so a rolled-back key set in etcd is not"
+                    + " detected until this replica has served a newer one", e.getMessage());
+        }
+        log.info("Key-set revision high-water mark: {} (from {})", mark, ha.localCopy());
+        return new RevisionFloor.InMemory(mark);
     }
 
     @Bean
-    ReplicaKeySource replicaKeySource(EtcdKeyStore store, SealedBox box, HaSettings ha, Clock clock) {
-        return new ReplicaKeySource(store, new SealedKeySetFile(ha.localCopy(), box), clock, ha.degradedAfter());
+    EtcdKeyStore keyStore(EtcdConnection etcd, SealedBox box, Clock clock, EtcdLeaderElection election,
+                          RevisionFloor.InMemory highWaterMark) {
+        // Only the leader writes, and only while it still holds the leader key (the fencing token).
+        return new EtcdKeyStore(etcd, box, clock, election::fence, highWaterMark);
+    }
+
+    @Bean
+    ReplicaKeySource replicaKeySource(EtcdKeyStore store, SealedBox box, HaSettings ha, Clock clock,
+                                      RevisionFloor.InMemory highWaterMark) {
+        return new ReplicaKeySource(store, new SealedKeySetFile(ha.localCopy(), box), clock, ha.degradedAfter(),
+                highWaterMark);
     }
 
     @Bean
     IssuerKeys issuerKeys(IssuerSettings settings, ReplicaKeySource source) {
         IssuerKeys keys = new IssuerKeys(settings, source, source::served);
+        source.refusedAtStart().ifPresent(keys.rollbacks()::refused);
         log.info("High availability: key set in {}{}", source.describe(),
                 source.servingLocalCopy() ? "; started degraded, from the local copy" : "");
         return keys;

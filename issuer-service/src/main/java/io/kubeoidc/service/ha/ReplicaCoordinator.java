@@ -150,6 +150,9 @@ public class ReplicaCoordinator implements Leadership, AutoCloseable {
 
     private String degradedReason() {
         String s = source.degradedReason();
+        if (s == null) {
+            s = keys.rollbacks().refusing();
+        }
         return s != null ? s : electionOutage.degradedReason();
     }
 

@@ -3,6 +3,8 @@ package io.kubeoidc.service.ha;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.store.KeySetSource;
 import io.kubeoidc.store.KeyStoreException;
+import io.kubeoidc.store.RevisionFloor;
+import io.kubeoidc.store.RolledBackKeySetException;
 import io.kubeoidc.store.SealedKeySetFile;
 import io.kubeoidc.store.StoredKeys;
 import io.kubeoidc.store.etcd.EtcdKeyStore;
@@ -23,6 +25,8 @@ final class ReplicaKeySource implements KeySetSource {
     private final SealedKeySetFile localCopy;
     private final Clock clock;
     private final EtcdOutage outage;
+    private final RevisionFloor.InMemory highWaterMark;
+    private volatile RolledBackKeySetException refusedAtStart;
     private volatile boolean etcdAnswered;
     private volatile String localCopyNote;
     private volatile String localCopyError;
@@ -32,7 +36,9 @@ final class ReplicaKeySource implements KeySetSource {
      * @param degradedAfter how long etcd may fail before the replica calls itself degraded: losing etcd's raft
      *                      leader stalls commits for about an election timeout, which is not an outage
      */
-    ReplicaKeySource(EtcdKeyStore etcd, SealedKeySetFile localCopy, Clock clock, java.time.Duration degradedAfter) {
+    ReplicaKeySource(EtcdKeyStore etcd, SealedKeySetFile localCopy, Clock clock, java.time.Duration degradedAfter,
+                     RevisionFloor.InMemory highWaterMark) {
+        this.highWaterMark = highWaterMark;
         this.etcd = etcd;
         this.localCopy = localCopy;
         this.clock = clock;
@@ -44,7 +50,25 @@ final class ReplicaKeySource implements KeySetSource {
         if (!etcdAnswered && localCopyNote != null) {
             return fromLocalCopy(null).keys(); // version() just found etcd unreachable: do not wait for it twice
         }
-        return fromEtcdOrLocalCopy(etcd::load, SealedKeySetFile.Copy::keys);
+        try {
+            return fromEtcdOrLocalCopy(etcd::load, SealedKeySetFile.Copy::keys);
+        } catch (RolledBackKeySetException e) {
+            if (savedVersion != null || localCopy.read().isEmpty()) {
+                throw e; // serving already: the caller keeps what it serves
+            }
+            // At start: the local copy holds the high-water mark's set, so serve it rather than the rolled-back one.
+            refusedAtStart = e;
+            log.error("{}; serving the local copy {} instead", e.getMessage(), localCopy.file());
+            SealedKeySetFile.Copy copy = fromLocalCopy(null);
+            localCopyNote = "serving the local copy of revision " + copy.keys().keySet().revision() + " because etcd"
+                    + " holds a rolled-back key set: " + e.getMessage();
+            return copy.keys();
+        }
+    }
+
+    /** The rolled-back set refused when this replica started (it serves its local copy instead), if any. */
+    java.util.Optional<RolledBackKeySetException> refusedAtStart() {
+        return java.util.Optional.ofNullable(refusedAtStart);
     }
 
     @Override
@@ -102,6 +126,7 @@ final class ReplicaKeySource implements KeySetSource {
 
     /** Keeps the local copy in step with what is served from etcd (never rewrites it from itself). */
     synchronized void served(StoredKeys keys, String version) {
+        highWaterMark.raise(keys.keySet().revision());
         if (localCopyNote != null || version.equals(savedVersion) || keys.keySet().isEmpty()) {
             return;
         }

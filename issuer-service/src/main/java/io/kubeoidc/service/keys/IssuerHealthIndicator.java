@@ -84,6 +84,10 @@ class IssuerHealthIndicator extends AbstractHealthIndicator {
         if (error != null) {
             builder.withDetail("storeReloadError", error);
         }
+        String rollback = keys.rollbacks().refusing();
+        if (rollback != null) {
+            builder.withDetail("rollbackRefused", rollback);
+        }
         // Degraded stays UP: the replica serves and signs (kube-apiserver needs it); the detail says why.
         replicas.ifAvailable(c -> {
             builder.withDetail("ha", c.details());

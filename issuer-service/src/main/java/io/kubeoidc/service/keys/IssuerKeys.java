@@ -33,6 +33,7 @@ public class IssuerKeys {
     private final KeySetSource source;
     private final AtomicReference<Snapshot> current = new AtomicReference<>();
     private volatile String lastReloadError;
+    private final KeySetRollbacks rollbacks = new KeySetRollbacks();
 
     private final java.util.function.BiConsumer<StoredKeys, String> onInstall;
 
@@ -61,6 +62,11 @@ public class IssuerKeys {
         return lastReloadError;
     }
 
+    /** Rolled-back key sets this replica refused (and is refusing now). */
+    public KeySetRollbacks rollbacks() {
+        return rollbacks;
+    }
+
     /** Picks up changes written by the CLI (or another writer); cheap when nothing changed. */
     public synchronized boolean reloadIfChanged() {
         try {
@@ -79,14 +85,21 @@ public class IssuerKeys {
             KeySetDiff.between(before.keySet(), after.keySet(), why).forEach(t -> AUDIT.info("rotation {}", t));
             lastReloadError = null;
             return true;
+        } catch (io.kubeoidc.store.RolledBackKeySetException e) {
+            rollbacks.refused(e);
+            return failed(e);
         } catch (RuntimeException e) {
-            // Keep serving the last good documents; a half-edited store must not take the issuer down.
-            if (!e.getMessage().equals(lastReloadError)) {
-                log.error("Key store reload failed, still serving revision {}: {}", current().revision(), e.getMessage());
-            }
-            lastReloadError = e.getMessage();
-            return false;
+            return failed(e);
         }
+    }
+
+    private boolean failed(RuntimeException e) {
+        // Keep serving the last good documents; a half-edited store must not take the issuer down.
+        if (!e.getMessage().equals(lastReloadError)) {
+            log.error("Key store reload failed, still serving revision {}: {}", current().revision(), e.getMessage());
+        }
+        lastReloadError = e.getMessage();
+        return false;
     }
 
     /** Serves a key set the store just committed. */
@@ -101,6 +114,7 @@ public class IssuerKeys {
         }
         PublishedDocuments docs = PublishedDocuments.render(settings.issuer(), stored.keySet().published());
         current.set(new Snapshot(stored, docs, version));
+        rollbacks.cleared();
         onInstall.accept(stored, version);
         log.info("Serving {} key(s) at revision {}, active kid {}", stored.keySet().keys().size(),
                 stored.keySet().revision(), stored.keySet().active().map(k -> k.kid() + " (" + k.key().algorithm() + ")")

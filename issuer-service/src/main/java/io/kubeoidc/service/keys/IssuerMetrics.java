@@ -23,5 +23,12 @@ class IssuerMetrics implements MeterBinder {
         Gauge.builder("issuer.keystore.reload.failing", keys, k -> k.lastReloadError() == null ? 0 : 1)
                 .description("1 while the key store cannot be re-read (the last good set is served)")
                 .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("issuer.keyset.rollbacks.refused", keys,
+                        k -> k.rollbacks().count())
+                .description("Key sets refused because their revision was below one already served (rollbacks)")
+                .register(registry);
+        Gauge.builder("issuer.keyset.rollback.refusing", keys, k -> k.rollbacks().refusing() == null ? 0 : 1)
+                .description("1 while the store holds a rolled-back key set this replica refuses to serve")
+                .register(registry);
     }
 }

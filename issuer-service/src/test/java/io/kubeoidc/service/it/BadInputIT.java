@@ -246,6 +246,15 @@ class BadInputIT {
                         "keys", "rotate", "--keys-dir", "data/keys", "--revoke", "{kid}"),
                 new CliCase("--emergency without --yes", List.of("keys", "rotate", "--keys-dir", "data/keys", "--emergency",
                         "--revoke", "{kid}"), 1, "Nothing was changed. Re-run with --yes to proceed.\n", true),
+                cli("keys reseal on the directory store", "keys reseal works on the etcd store: give --etcd-endpoints"
+                        + " and --encryption-key-file (the directory store is not sealed)",
+                        "keys", "reseal", "--keys-dir", "data/keys", "--new-encryption-key-file", "kek"),
+                cli("keys reseal --local-copy-only without a copy", "--local-copy-only needs at least one --local-copy FILE",
+                        "keys", "reseal", "--local-copy-only", "--encryption-key-file", "kek", "--new-encryption-key-file", "kek"),
+                cli("keys restore --above-revision negative", "--above-revision must be 0 or more, got -1",
+                        "keys", "restore", "--keys-dir", "data/keys", "--above-revision=-1", "--yes"),
+                new CliCase("keys restore without --yes", List.of("keys", "restore", "--keys-dir", "data/keys"), 1,
+                        "Nothing was changed. Re-run with --yes to proceed.\n", true),
                 readOnly("a static pod for an http issuer", "issuer URL 'http://oidc.example.com' must use the https scheme,"
                         + " not 'http'; kube-apiserver and Entra ID reject anything else (issuer.allow-insecure-http=true"
                         + " permits http for local development only)",

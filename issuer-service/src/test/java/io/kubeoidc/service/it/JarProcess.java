@@ -140,8 +140,13 @@ final class JarProcess implements AutoCloseable {
      * bind and exits), and must not be mistaken for it.
      */
     JarProcess awaitReady(int managementPort) throws Exception {
+        return awaitReady(managementPort, LOADED_MACHINE);
+    }
+
+    /** As {@link #awaitReady(int)}, for tests that start several processes on a loaded machine. */
+    JarProcess awaitReady(int managementPort, Duration timeout) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + LOADED_MACHINE.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("service exited with " + process.exitValue() + ":\n" + output());
@@ -157,7 +162,7 @@ final class JarProcess implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        throw new IllegalStateException("service not ready within " + LOADED_MACHINE.toSeconds() + " s:\n" + output());
+        throw new IllegalStateException("service not ready within " + timeout.toSeconds() + " s:\n" + output());
     }
 
     /** Whether this process holds the listening TCP socket on {@code port} (Linux: /proc/net and its fds). */

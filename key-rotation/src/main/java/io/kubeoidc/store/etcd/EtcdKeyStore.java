@@ -21,6 +21,8 @@ import io.kubeoidc.store.KeySetJson;
 import io.kubeoidc.store.KeySetSource;
 import io.kubeoidc.store.KeyStore;
 import io.kubeoidc.store.KeyStoreException;
+import io.kubeoidc.store.RevisionFloor;
+import io.kubeoidc.store.RolledBackKeySetException;
 import io.kubeoidc.store.StaleKeySetException;
 import io.kubeoidc.store.StoredKeyPem;
 import io.kubeoidc.store.StoredKeys;
@@ -56,15 +58,25 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
     private final SealedBox box;
     private final Clock clock;
     private final Supplier<List<Cmp>> fence;
+    private final RevisionFloor floor;
 
     /**
      * @param fence extra conditions every commit must meet (the leader's hold on its election key)
      */
     public EtcdKeyStore(EtcdConnection etcd, SealedBox box, Clock clock, Supplier<List<Cmp>> fence) {
+        this(etcd, box, clock, fence, RevisionFloor.NONE);
+    }
+
+    /**
+     * @param floor the replica's revision high-water mark: a lower {@code keyset} revision is refused
+     *              ({@link RolledBackKeySetException}) when loading and so when committing
+     */
+    public EtcdKeyStore(EtcdConnection etcd, SealedBox box, Clock clock, Supplier<List<Cmp>> fence, RevisionFloor floor) {
         this.etcd = etcd;
         this.box = box;
         this.clock = clock;
         this.fence = fence;
+        this.floor = floor;
     }
 
     @Override
@@ -74,10 +86,15 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
 
     static final String POLICY = "policy";
 
+    /** Authenticated like the key set: the CLI generates keys with its algorithm, so nobody without the key may set it. */
     @Override
     public void recordPolicy(io.kubeoidc.rotation.RotationPolicy policy) {
         etcd.call("record the policy", () -> etcd.client().getKVClient().put(etcd.key(POLICY),
-                ByteSequence.from(io.kubeoidc.store.PolicyFile.encode(policy))));
+                ByteSequence.from(box.authenticate(io.kubeoidc.store.PolicyFile.encode(policy), policySlot()))));
+    }
+
+    private String policySlot() {
+        return etcd.settings().prefix() + POLICY;
     }
 
     @Override
@@ -86,8 +103,15 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
         if (r.getKvs().isEmpty()) {
             return java.util.Optional.empty();
         }
+        byte[] payload;
         try {
-            return java.util.Optional.of(io.kubeoidc.store.PolicyFile.decode(r.getKvs().get(0).getValue().getBytes()));
+            payload = box.verify(r.getKvs().get(0).getValue().getBytes(), policySlot());
+        } catch (SealedBoxException e) {
+            throw new KeyStoreException(describe() + ": refusing the recorded policy: " + e.getMessage()
+                    + " (a running replica records it again at start)", e);
+        }
+        try {
+            return java.util.Optional.of(io.kubeoidc.store.PolicyFile.decode(payload));
         } catch (java.text.ParseException | RuntimeException e) {
             throw new KeyStoreException(describe() + ": " + POLICY + " is unreadable: " + e.getMessage(), e);
         }
@@ -99,10 +123,10 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
                 io.etcd.jetcd.Watch.listener(response -> onChange.run(), onError));
     }
 
-    /** A consistent read: the metadata and the sealed private keys at one etcd revision. */
+    /** A consistent read: the metadata and the sealed private keys at one etcd revision; never below the floor. */
     @Override
     public StoredKeys load() {
-        Snapshot s = read();
+        Snapshot s = read(true);
         return s.keys;
     }
 
@@ -125,17 +149,40 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
 
     @Override
     public StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys) {
-        Snapshot current = read();
+        Snapshot current = read(true);
         KeySet stored = current.keys.keySet();
         if (stored.revision() != baseRevision) {
             throw new StaleKeySetException(describe() + " changed while this change was prepared (revision "
                     + baseRevision + ", now " + stored.revision() + "); reload and try again");
         }
+        return commit(current, next.committedOver(stored, clock.instant()), newKeys);
+    }
+
+    /**
+     * Re-commits the set etcd holds now (which replicas may be refusing as a rollback) at a revision above
+     * {@code aboveRevision}; with the key-encryption key only, so only an operator can do it.
+     */
+    @Override
+    public StoredKeys restore(long aboveRevision) {
+        Snapshot current = read(false);
+        KeySet stored = current.keys.keySet();
+        if (stored.isEmpty()) {
+            throw new KeyStoreException(describe() + " holds no key set to restore");
+        }
+        long target = Math.max(Math.max(stored.revision(), floor.floor()), aboveRevision) + 1;
+        return commit(current, stored.restoredAt(target, clock.instant()), List.of());
+    }
+
+    /**
+     * One transaction: the new private keys sealed, the private keys of every key that can no longer sign (and
+     * any orphan) deleted, and the metadata, conditioned on the {@code keyset} mod revision that was read.
+     */
+    private StoredKeys commit(Snapshot current, KeySet committed, Collection<SigningKey> newKeys) {
         Map<String, SigningKey> signing = new HashMap<>(current.keys.signingKeys());
         newKeys.forEach(k -> signing.put(k.kid(), k));
         List<Op> ops = new ArrayList<>();
         Set<String> keep = new java.util.HashSet<>();
-        for (ManagedKey k : next.keys()) {
+        for (ManagedKey k : committed.keys()) {
             if (!k.hasPrivateKey()) {
                 continue;
             }
@@ -151,12 +198,11 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
                         PutOption.DEFAULT));
             }
         }
-        for (String kid : current.keys.signingKeys().keySet()) {
+        for (String kid : current.privateEntries) {
             if (!keep.contains(kid)) {
                 ops.add(Op.delete(etcd.key(PRIVATE + kid), DeleteOption.DEFAULT));
             }
         }
-        KeySet committed = next.committedOver(stored, clock.instant());
         ops.add(Op.put(etcd.key(KEYSET), ByteSequence.from(encode(committed)), PutOption.DEFAULT));
         List<Cmp> conditions = new ArrayList<>(fence.get());
         conditions.add(new Cmp(etcd.key(KEYSET), Cmp.Op.EQUAL, CmpTarget.modRevision(current.modRevision)));
@@ -172,15 +218,73 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
         return new StoredKeys(committed, committedSigning);
     }
 
-    private record Snapshot(StoredKeys keys, long modRevision) {}
+    /**
+     * Re-seals every value under the prefix ({@code keyset}, {@code private/*}, {@code policy}) under the
+     * key-encryption key of {@code to}, in one transaction conditioned on each value read, so a crash or a
+     * concurrent commit leaves all of them under one key or the other. Values already under {@code to} are left
+     * as they are, so running it again after a failure finishes the job.
+     *
+     * @return how many values were re-sealed (0: everything was already under the new key)
+     */
+    public int reseal(SealedBox to) {
+        TxnResponse r = etcd.call("read the values to re-seal", () -> etcd.client().getKVClient().txn().Then(
+                Op.get(etcd.key(KEYSET), GetOption.DEFAULT),
+                Op.get(etcd.key(PRIVATE), GetOption.builder().isPrefix(true).build()),
+                Op.get(etcd.key(POLICY), GetOption.DEFAULT)).commit());
+        List<KeyValue> values = new ArrayList<>();
+        r.getGetResponses().forEach(g -> values.addAll(g.getKvs()));
+        List<Op> ops = new ArrayList<>();
+        List<Cmp> conditions = new ArrayList<>();
+        String prefix = etcd.settings().prefix();
+        for (KeyValue kv : values) {
+            byte[] value = kv.getValue().getBytes();
+            if (to.keyId().equals(SealedBox.keyIdOf(value))) {
+                continue;
+            }
+            String slot = kv.getKey().toString(StandardCharsets.UTF_8);
+            String name = slot.substring(prefix.length());
+            byte[] resealed;
+            try {
+                if (name.startsWith(PRIVATE)) {
+                    byte[] pem = box.open(value, slot);
+                    try {
+                        resealed = to.seal(pem, slot);
+                    } finally {
+                        java.util.Arrays.fill(pem, (byte) 0);
+                    }
+                } else {
+                    resealed = to.authenticate(box.verify(value, slot), slot);
+                }
+            } catch (SealedBoxException e) {
+                throw new KeyStoreException(describe() + ": cannot re-seal: " + e.getMessage(), e);
+            }
+            conditions.add(new Cmp(kv.getKey(), Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())));
+            ops.add(Op.put(kv.getKey(), ByteSequence.from(resealed), PutOption.DEFAULT));
+        }
+        if (ops.isEmpty()) {
+            return 0;
+        }
+        TxnResponse done = etcd.call("re-seal " + ops.size() + " values", () -> etcd.client().getKVClient().txn()
+                .If(conditions.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit());
+        if (!done.isSucceeded()) {
+            throw new StaleKeySetException(describe() + ": the key set changed while it was re-sealed; nothing was"
+                    + " changed, run the command again");
+        }
+        return ops.size();
+    }
 
-    private Snapshot read() {
+    /** @param privateEntries the kids under {@code private/}, whether or not the metadata still names them */
+    private record Snapshot(StoredKeys keys, long modRevision, Set<String> privateEntries) {}
+
+    private Snapshot read(boolean refuseRollback) {
+        // The floor first: it only rises to revisions read from etcd, so a commit meanwhile cannot look like a rollback.
+        long highWater = floor.floor();
         TxnResponse r = etcd.call("read the key set", () -> etcd.client().getKVClient().txn().Then(
                 Op.get(etcd.key(KEYSET), GetOption.DEFAULT),
                 Op.get(etcd.key(PRIVATE), GetOption.builder().isPrefix(true).build())).commit());
         List<KeyValue> meta = r.getGetResponses().get(0).getKvs();
         if (meta.isEmpty()) {
-            return new Snapshot(StoredKeys.EMPTY, 0);
+            return new Snapshot(StoredKeys.EMPTY, 0, Set.of());
         }
         KeyValue kv = meta.get(0);
         KeySet set;
@@ -193,6 +297,9 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
         } catch (java.text.ParseException | RuntimeException e) {
             throw new KeyStoreException(describe() + ": " + KEYSET + " is invalid: " + e.getMessage(), e);
         }
+        if (refuseRollback && set.revision() < highWater) {
+            throw new RolledBackKeySetException(describe(), set.revision(), highWater);
+        }
         Map<String, byte[]> sealed = new HashMap<>();
         for (KeyValue p : r.getGetResponses().get(1).getKvs()) {
             String name = p.getKey().toString(StandardCharsets.UTF_8);
@@ -204,7 +311,7 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
                 signing.put(k.kid(), privateKey(k.kid(), sealed.get(k.kid())));
             }
         }
-        return new Snapshot(new StoredKeys(set, signing), kv.getModRevision());
+        return new Snapshot(new StoredKeys(set, signing), kv.getModRevision(), Set.copyOf(sealed.keySet()));
     }
 
     private SigningKey privateKey(String kid, byte[] sealed) {

@@ -107,6 +107,47 @@ class EtcdKeyStoreTest {
     }
 
     @Test
+    void resealMovesEveryValueToTheNewKeyInOneGoAndAgainChangesNothing() throws Exception {
+        EtcdKeyStore old = store(connect(), box);
+        StoredKeys committed = bootstrap(old);
+        old.recordPolicy(POLICY);
+        byte[] raw = new byte[32];
+        new SecureRandom().nextBytes(raw);
+        SealedBox next = new SealedBox(KeyEncryptionKey.of(raw));
+
+        assertThat(old.reseal(next)).isEqualTo(3); // keyset, policy, one private key
+        assertThat(old.reseal(next)).isZero();
+        EtcdKeyStore resealed = store(connect(), next);
+        assertThat(resealed.load().keySet()).isEqualTo(committed.keySet());
+        assertThat(resealed.load().activeSigningKey()).isEqualTo(committed.activeSigningKey());
+        assertThat(resealed.recordedPolicy()).contains(POLICY);
+        assertThatThrownBy(old::load).isInstanceOf(KeyStoreException.class)
+                .hasMessageContaining("but the configured key is " + box.keyId());
+    }
+
+    @Test
+    void aRetiredKeysPrivateEntryIsDeletedAndALowerRevisionIsRefusedBelowTheFloor() throws Exception {
+        EtcdKeyStore writer = store(connect(), box);
+        StoredKeys first = bootstrap(writer);
+        ManagedKey active = first.keySet().active().orElseThrow();
+        List<ManagedKey> keys = new ArrayList<>(first.keySet().keys());
+        keys.set(keys.indexOf(active), active.withState(KeyState.RETIRED, Instant.now()));
+        StoredKeys retired = writer.commit(1, new KeySet(1, keys), List.of());
+        assertThat(retired.keySet().find(active.kid()).orElseThrow().hasPrivateKey()).isFalse();
+        var entries = connect().call("list", () -> connect().client().getKVClient().get(
+                io.etcd.jetcd.ByteSequence.from(prefix + "private/", StandardCharsets.UTF_8),
+                GetOption.builder().isPrefix(true).build()));
+        assertThat(entries.getKvs()).isEmpty();
+
+        var floor = new io.kubeoidc.store.RevisionFloor.InMemory(3);
+        EtcdKeyStore replica = new EtcdKeyStore(connect(), box, Clock.systemUTC(), List::of, floor);
+        assertThatThrownBy(replica::load).isInstanceOf(io.kubeoidc.store.RolledBackKeySetException.class)
+                .hasMessageContaining("holds key-set revision 2, but revision 3 was already served here");
+        assertThat(replica.restore(3).keySet().revision()).isEqualTo(4);
+        assertThat(replica.load().keySet().revision()).isEqualTo(4);
+    }
+
+    @Test
     void everyReplicaLoadsTheSameSetAndEtcdNeverSeesAPrivateKey() throws Exception {
         EtcdKeyStore writer = store(connect(), box);
         StoredKeys committed = bootstrap(writer);
