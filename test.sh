@@ -14,6 +14,8 @@ cd "$(dirname "$0")"
 # Debian images lack it).
 need=()
 [ -x /usr/bin/etcd ] || need+=(etcd-server)
+# etcdctl: the rollback tests write old values back into etcd with the real client, as an attacker would.
+[ -x /usr/bin/etcdctl ] || need+=(etcd-client)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/python3 ] || need+=(python3)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)

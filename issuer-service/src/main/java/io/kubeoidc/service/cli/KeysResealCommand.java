@@ -15,8 +15,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "reseal", mixinStandardHelpOptions = true,
         description = {"Re-seal the key set in etcd (keyset, private keys, policy; one transaction) and the local copies",
                 "given under a new key-encryption key. Opened with --encryption-key-file (the current key). Running it",
-                "again finishes an interrupted run. Then restart every replica with the new key (docs/ha.md)."})
-final class KeysResealCommand implements Callable<Integer> {
+                "again finishes an interrupted run. Then restart every replica with the new key (docs/ha.md)."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {"0:Re-sealed (or already under the new key).", ExitCodes.WRITE_FAILED, ExitCodes.USAGE})
+final class KeysResealCommand implements Callable<Integer>, StoreWriter {
     @Mixin
     StoreOptions dir;
 

@@ -11,8 +11,11 @@ import picocli.CommandLine.Spec;
         description = {"Serve again, on purpose, the key set the store holds now: after a backup was put back, replicas",
                 "refuse it as a rollback (its revision is below what they served). This re-commits it unchanged at a",
                 "revision above every revision served so far, so every replica takes it. Keys that can no longer sign",
-                "lose their private half. Needs --yes."})
-final class KeysRestoreCommand implements Callable<Integer> {
+                "lose their private half. Needs --yes."},
+        exitCodeListHeading = ExitCodes.HEADING,
+        exitCodeList = {"0:Committed: the store serves the set at a new revision.", "1:Error or refusal (also without"
+                + " --yes, after listing the consequences); nothing was changed.", ExitCodes.USAGE})
+final class KeysRestoreCommand implements Callable<Integer>, StoreWriter {
     @Mixin
     StoreOptions dir;
 

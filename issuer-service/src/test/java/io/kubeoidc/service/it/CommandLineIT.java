@@ -210,6 +210,12 @@ class CommandLineIT {
                 exit(KEYS + " remove", 0, "a verify-only key", "keys", "remove", dir, VERIFY_ONLY_KID),
                 exit(KEYS + " remove", 1, "an unknown kid", "keys", "remove", dir, "no-such-kid"),
                 exit(KEYS + " remove", 2, "no kid", "keys", "remove", dir),
+                exit(KEYS + " restore", 0, "re-commit the store above its high-water mark", "keys", "restore", dir, "--yes"),
+                exit(KEYS + " restore", 1, "without --yes", "keys", "restore", dir),
+                exit(KEYS + " restore", 2, "a revision that is not a number", "keys", "restore", dir, "--above-revision=x"),
+                exit(KEYS + " reseal", 1, "the directory store is not sealed", "keys", "reseal", dir,
+                        "--new-encryption-key-file=kek"),
+                exit(KEYS + " reseal", 2, "no new key", "keys", "reseal", dir),
                 exit(ROOT + " ha", 0, "help", "ha", "--help"),
                 exit(ROOT + " ha", 2, "no subcommand", "ha"),
                 exit(ROOT + " ha status", 1, "a malformed endpoint", "ha", "status", "--etcd-endpoints=etcd-1:2379"),
@@ -230,7 +236,8 @@ class CommandLineIT {
     /** Exit codes that need a running etcd or a healthy https issuer, and the test that sees each one. */
     private static final Map<String, String> COVERED_ELSEWHERE = Map.of(
             ROOT + " ha status 0", "HighAvailabilityIT.haStatusShowsTheLeaderAndEveryReplicaInStep",
-            ROOT + " doctor 0", "DoctorIT.doctorPassesOnAHealthyIssuerAndExplainsEachFailure");
+            ROOT + " doctor 0", "DoctorIT.doctorPassesOnAHealthyIssuerAndExplainsEachFailure",
+            KEYS + " reseal 0", "KeySetRollbackIT.keysResealMovesEtcdAndTheLocalCopiesToANewKeyEncryptionKey");
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("exitCases")
