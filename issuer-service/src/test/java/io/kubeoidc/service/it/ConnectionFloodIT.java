@@ -87,7 +87,7 @@ class ConnectionFloodIT {
             assertThat(Prometheus.value(mgmt, REFUSED_TOTAL)).isEqualTo(PER_CLIENT + more - CAP);
 
             // Flooded: the signer signs, FetchKeys answers, readiness and health are UP.
-            assertSignVerifies(socket);
+            assertSignVerifies(socket, "http://127.0.0.1:" + port);
             assertThat(get(mgmt, "/actuator/health/readiness").statusCode()).isEqualTo(200);
             assertThat(get(mgmt, "/actuator/health").statusCode()).isEqualTo(200);
             assertThat(service.output()).doesNotContain("Too many open files");
@@ -127,9 +127,8 @@ class ConnectionFloodIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static void assertSignVerifies(Path socket) throws Exception {
-        String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                "{\"sub\":\"system:serviceaccount:default:during-the-flood\"}".getBytes(StandardCharsets.UTF_8));
+    private static void assertSignVerifies(Path socket, String issuer) throws Exception {
+        String claims = TestData.kubeClaims(issuer, "system:serviceaccount:default:during-the-flood");
         try (SignerClient client = new SignerClient(socket)) {
             var keys = client.v1.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
                     .fetchKeys(FetchKeysRequest.getDefaultInstance());

@@ -364,8 +364,14 @@ class CrashLoopFaultIT {
                 SigningKey priv = stored.signingKeys().get(k.kid());
                 byte[] encoded = priv == null ? null : priv.privateKey().getEncoded();
                 Seen last = seen.get(k.kid());
-                if (last != null && last.privateKey() != null && !Arrays.equals(last.privateKey(), encoded)) {
+                // A key that can still sign keeps its private key; a RETIRED key must have lost it (it never signs
+                // again, so every store destroys it when the key leaves ACTIVE).
+                if (k.state() != KeyState.RETIRED && last != null && last.privateKey() != null
+                        && !Arrays.equals(last.privateKey(), encoded)) {
                     keysLost.add(when + ": kid " + k.kid() + " (" + k.state() + ") lost or changed its private key");
+                }
+                if (k.state() == KeyState.RETIRED && encoded != null) {
+                    invalidStores.add(when + ": RETIRED kid " + k.kid() + " still holds its private key");
                 }
                 if (last != null && k.state().ordinal() < last.state().ordinal()) { // NEXT, ACTIVE, RETIRED
                     regressions.add(when + ": kid " + k.kid() + " went from " + last.state() + " back to " + k.state());

@@ -50,8 +50,7 @@ class KeySetRollbackIT {
     static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final String ISSUER = "https://oidc.example.com/rollback";
     static final String PREFIX = "/kube-oidc-issuer/";
-    static final String CLAIMS = Base64.getUrlEncoder().withoutPadding().encodeToString(
-            "{\"aud\":[\"api://AzureADTokenExchange\"],\"sub\":\"system:serviceaccount:a:b\"}".getBytes(StandardCharsets.UTF_8));
+    static final String CLAIMS = TestData.kubeClaims(ISSUER, "system:serviceaccount:a:b");
 
     @TempDir
     static Path work;
