@@ -238,8 +238,12 @@ class KeySetRollbackIT {
         etcd.etcdctl("put", PREFIX + "keyset", savedKeyset);
 
         for (Replica r : replicas) {
+            // The refusal shows in health at once; the rotation tick (every check-interval) reports it as degraded
+            // next: wait for both rather than read the second right after the first.
             await(r.id + " reports the refused rollback", Duration.ofSeconds(60), quietly(() ->
-                    r.health().containsKey("rollbackRefused")));
+                    r.health().containsKey("rollbackRefused") && Boolean.TRUE.equals(r.ha().get("degraded"))
+                            && String.valueOf(((Map<?, ?>) r.health().get("rotation")).get("waitingFor"))
+                                    .startsWith("degraded:")));
             Map<String, Object> health = r.health();
             assertThat(health.get("rollbackRefused").toString()).contains("was rolled back: it holds key-set revision "
                     + old + ", but revision " + revisionAfterRevocation + " was already served here", "keys restore");
