@@ -2,10 +2,6 @@ package io.kubeoidc.service.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSObject;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
-import io.kubeoidc.externaljwt.v1.FetchKeysRequest;
-import io.kubeoidc.externaljwt.v1.SignJWTRequest;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,12 +10,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -130,17 +124,6 @@ class ConnectionFloodIT {
     private static void assertSignVerifies(Path socket) throws Exception {
         String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(
                 "{\"sub\":\"system:serviceaccount:default:during-the-flood\"}".getBytes(StandardCharsets.UTF_8));
-        try (SignerClient client = new SignerClient(socket)) {
-            var keys = client.v1.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .fetchKeys(FetchKeysRequest.getDefaultInstance());
-            var signed = client.v1.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .sign(SignJWTRequest.newBuilder().setClaims(claims).build());
-            JWSObject jws = JWSObject.parse(signed.getHeader() + "." + claims + "." + signed.getSignature());
-            var key = keys.getKeysList().stream().filter(k -> k.getKeyId().equals(jws.getHeader().getKeyID()))
-                    .findFirst().orElseThrow();
-            RSAPublicKey publicKey = (RSAPublicKey) KeyFactory.getInstance("RSA")
-                    .generatePublic(new X509EncodedKeySpec(key.getKey().toByteArray()));
-            assertThat(jws.verify(new RSASSAVerifier(publicKey))).isTrue();
-        }
+        SignerClient.assertSignVerifies(socket, claims, stub -> stub.withDeadlineAfter(30, TimeUnit.SECONDS));
     }
 }
