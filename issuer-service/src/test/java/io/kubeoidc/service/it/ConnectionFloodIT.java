@@ -7,11 +7,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -81,7 +79,9 @@ class ConnectionFloodIT {
             assertThat(Prometheus.value(mgmt, REFUSED_TOTAL)).isEqualTo(PER_CLIENT + more - CAP);
 
             // Flooded: the signer signs, FetchKeys answers, readiness and health are UP.
-            assertSignVerifies(socket);
+            SignerClient.assertSignVerifies(socket,
+                    TestData.kubeClaims("http://127.0.0.1:" + port, "system:serviceaccount:default:during-the-flood"),
+                    stub -> stub.withDeadlineAfter(30, TimeUnit.SECONDS));
             assertThat(get(mgmt, "/actuator/health/readiness").statusCode()).isEqualTo(200);
             assertThat(get(mgmt, "/actuator/health").statusCode()).isEqualTo(200);
             assertThat(service.output()).doesNotContain("Too many open files");
@@ -119,11 +119,5 @@ class ConnectionFloodIT {
     private HttpResponse<String> get(int port, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void assertSignVerifies(Path socket) throws Exception {
-        String claims = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                "{\"sub\":\"system:serviceaccount:default:during-the-flood\"}".getBytes(StandardCharsets.UTF_8));
-        SignerClient.assertSignVerifies(socket, claims, stub -> stub.withDeadlineAfter(30, TimeUnit.SECONDS));
     }
 }

@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 class KeySetRollbackIT {
     static final String ISSUER = "https://oidc.example.com/rollback";
     static final String PREFIX = "/kube-oidc-issuer/";
-    static final String CLAIMS = Base64.getUrlEncoder().withoutPadding().encodeToString(
-            "{\"aud\":[\"api://AzureADTokenExchange\"],\"sub\":\"system:serviceaccount:a:b\"}".getBytes(StandardCharsets.UTF_8));
+    /** As kube-apiserver sends them: the signer signs only its own issuer, with a bounded lifetime. */
+    static final String CLAIMS = TestData.kubeClaims(ISSUER, "system:serviceaccount:a:b");
 
     @TempDir
     static Path work;
