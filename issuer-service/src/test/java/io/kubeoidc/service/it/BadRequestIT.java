@@ -2,11 +2,7 @@ package io.kubeoidc.service.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSObject;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.util.JSONObjectUtils;
-import io.kubeoidc.externaljwt.v1.FetchKeysRequest;
-import io.kubeoidc.externaljwt.v1.SignJWTRequest;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -15,13 +11,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -217,16 +211,7 @@ class BadRequestIT {
 
         private void assertAValidSignVerifies() throws Exception {
             String claims = TestData.kubeClaims("http://127.0.0.1:" + port, "system:serviceaccount:default:after-the-bad-requests");
-            try (SignerClient client = new SignerClient(socket)) {
-                var keys = client.v1.fetchKeys(FetchKeysRequest.getDefaultInstance());
-                var signed = client.v1.sign(SignJWTRequest.newBuilder().setClaims(claims).build());
-                JWSObject jws = JWSObject.parse(signed.getHeader() + "." + claims + "." + signed.getSignature());
-                var key = keys.getKeysList().stream().filter(k -> k.getKeyId().equals(jws.getHeader().getKeyID()))
-                        .findFirst().orElseThrow();
-                RSAPublicKey publicKey = (RSAPublicKey) KeyFactory.getInstance("RSA")
-                        .generatePublic(new X509EncodedKeySpec(key.getKey().toByteArray()));
-                assertThat(jws.verify(new RSASSAVerifier(publicKey))).isTrue();
-            }
+            SignerClient.assertSignVerifies(socket, claims, UnaryOperator.identity());
         }
     }
 

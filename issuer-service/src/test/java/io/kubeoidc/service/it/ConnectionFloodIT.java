@@ -2,24 +2,16 @@ package io.kubeoidc.service.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSObject;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
-import io.kubeoidc.externaljwt.v1.FetchKeysRequest;
-import io.kubeoidc.externaljwt.v1.SignJWTRequest;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,7 +79,9 @@ class ConnectionFloodIT {
             assertThat(Prometheus.value(mgmt, REFUSED_TOTAL)).isEqualTo(PER_CLIENT + more - CAP);
 
             // Flooded: the signer signs, FetchKeys answers, readiness and health are UP.
-            assertSignVerifies(socket, "http://127.0.0.1:" + port);
+            SignerClient.assertSignVerifies(socket,
+                    TestData.kubeClaims("http://127.0.0.1:" + port, "system:serviceaccount:default:during-the-flood"),
+                    stub -> stub.withDeadlineAfter(30, TimeUnit.SECONDS));
             assertThat(get(mgmt, "/actuator/health/readiness").statusCode()).isEqualTo(200);
             assertThat(get(mgmt, "/actuator/health").statusCode()).isEqualTo(200);
             assertThat(service.output()).doesNotContain("Too many open files");
@@ -125,21 +119,5 @@ class ConnectionFloodIT {
     private HttpResponse<String> get(int port, String path) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void assertSignVerifies(Path socket, String issuer) throws Exception {
-        String claims = TestData.kubeClaims(issuer, "system:serviceaccount:default:during-the-flood");
-        try (SignerClient client = new SignerClient(socket)) {
-            var keys = client.v1.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .fetchKeys(FetchKeysRequest.getDefaultInstance());
-            var signed = client.v1.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .sign(SignJWTRequest.newBuilder().setClaims(claims).build());
-            JWSObject jws = JWSObject.parse(signed.getHeader() + "." + claims + "." + signed.getSignature());
-            var key = keys.getKeysList().stream().filter(k -> k.getKeyId().equals(jws.getHeader().getKeyID()))
-                    .findFirst().orElseThrow();
-            RSAPublicKey publicKey = (RSAPublicKey) KeyFactory.getInstance("RSA")
-                    .generatePublic(new X509EncodedKeySpec(key.getKey().toByteArray()));
-            assertThat(jws.verify(new RSASSAVerifier(publicKey))).isTrue();
-        }
     }
 }

@@ -1,15 +1,13 @@
 package io.kubeoidc.service.it;
 
+import static io.kubeoidc.service.it.Await.await;
+import static io.kubeoidc.service.it.Await.quietly;
+import static io.kubeoidc.service.it.ServiceNode.get;
+import static io.kubeoidc.service.it.ServiceNode.kids;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.util.JSONObjectUtils;
-import io.kubeoidc.externaljwt.v1.FetchKeysRequest;
-import io.kubeoidc.externaljwt.v1.SignJWTRequest;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.sealing.KeyEncryptionKey;
@@ -18,22 +16,16 @@ import io.kubeoidc.store.etcd.EtcdConnection;
 import io.kubeoidc.store.etcd.EtcdKeyStore;
 import io.kubeoidc.store.etcd.EtcdSettings;
 import io.kubeoidc.testing.EtcdCluster;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,7 +42,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HighAvailabilityIT {
-    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final String ISSUER = "https://oidc.example.com/ha";
     static final String CLAIMS = TestData.kubeClaims(ISSUER, "system:serviceaccount:a:b");
 
@@ -58,106 +49,31 @@ class HighAvailabilityIT {
     static Path work;
     EtcdCluster etcd;
     Path kek;
-    final Replica[] replicas = new Replica[3];
+    final ServiceNode[] replicas = new ServiceNode[3];
     final List<String> report = new ArrayList<>();
 
-    /** One service process and what it needs to be restarted as the same replica. */
-    final class Replica {
-        final String id;
-        final Path dir;
-        final int port = TestData.freePort();
-        final int mgmt = TestData.freePort();
-        JarProcess process;
-
-        Replica(String id) throws Exception {
-            this.id = id;
-            this.dir = Files.createDirectories(work.resolve(id));
-        }
-
-        Path socket() {
-            return dir.resolve("signer.sock");
-        }
-
-        void start() throws Exception {
-            process = JarProcess.start(dir, "--server.port=" + port, "--management.server.port=" + mgmt,
-                    "--issuer.url=" + ISSUER, "--issuer.keys.store=etcd", "--issuer.keys.encryption-key-file=" + kek,
-                    "--issuer.keys.etcd.endpoints=" + etcd.endpointList(), "--issuer.keys.etcd.replica-id=" + id,
-                    "--issuer.keys.etcd.lease-ttl=5s",
-                    "--issuer.signer.socket=" + socket(), "--issuer.rotation.period=30s",
-                    "--issuer.rotation.publish-ahead=8s", "--issuer.http.max-age=5s", "--issuer.tokens.max-lifetime=10m",
-                    "--issuer.rotation.retention=10m", "--issuer.rotation.max-keys=30", // 10m / 30s + 2 keys
-                    "--issuer.rotation.check-interval=500ms", "--issuer.signer.refresh-hint=2s");
-        }
-
-        String jwks() throws Exception {
-            return get(port, "/openid/v1/jwks");
-        }
-
-        @SuppressWarnings("unchecked")
-        Map<String, Object> health() throws Exception {
-            return (Map<String, Object>) JSONObjectUtils.parse(get(mgmt, "/actuator/health/issuer")).get("details");
-        }
-
-        @SuppressWarnings("unchecked")
-        Map<String, Object> ha() throws Exception {
-            return (Map<String, Object>) health().get("ha");
-        }
-
-        byte[] fetchKeys() throws Exception {
-            try (SignerClient c = new SignerClient(socket())) {
-                return c.v1.fetchKeys(FetchKeysRequest.getDefaultInstance()).toByteArray();
-            }
-        }
-
-        /** Signs, verifies against this replica's own JWKS, and returns the kid. */
-        String signAndVerify() throws Exception {
-            try (SignerClient c = new SignerClient(socket())) {
-                var r = c.v1.sign(SignJWTRequest.newBuilder().setClaims(CLAIMS).build());
-                JWSObject jws = JWSObject.parse(r.getHeader() + "." + CLAIMS + "." + r.getSignature());
-                JWK key = JWKSet.parse(jwks()).getKeyByKeyId(jws.getHeader().getKeyID());
-                assertThat(key).as("%s signed with kid %s, which its JWKS lacks", id, jws.getHeader().getKeyID()).isNotNull();
-                assertThat(jws.verify(new RSASSAVerifier((RSAKey) key))).as("%s signature verifies", id).isTrue();
-                return jws.getHeader().getKeyID();
-            }
-        }
+    /** Starts (or restarts) a replica, not waiting for readiness. */
+    void start(ServiceNode replica) throws Exception {
+        replica.start(List.of("--server.port=" + replica.port, "--management.server.port=" + replica.mgmt,
+                "--issuer.url=" + ISSUER, "--issuer.keys.store=etcd", "--issuer.keys.encryption-key-file=" + kek,
+                "--issuer.keys.etcd.endpoints=" + etcd.endpointList(), "--issuer.keys.etcd.replica-id=" + replica.id,
+                "--issuer.keys.etcd.lease-ttl=5s",
+                "--issuer.signer.socket=" + replica.socket(), "--issuer.rotation.period=30s",
+                "--issuer.rotation.publish-ahead=8s", "--issuer.http.max-age=5s", "--issuer.tokens.max-lifetime=10m",
+                "--issuer.rotation.retention=10m", "--issuer.rotation.max-keys=30", // 10m / 30s + 2 keys
+                "--issuer.rotation.check-interval=500ms", "--issuer.signer.refresh-hint=2s"));
     }
 
-    static String get(int port, String path) throws Exception {
-        var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-        return r.body();
+    /** Signs, verifies against this replica's own JWKS, and returns the kid. */
+    static String signAndVerify(ServiceNode replica) throws Exception {
+        ServiceNode.Signed signed = replica.sign(CLAIMS);
+        assertThat(signed.jws().verify(new RSASSAVerifier((RSAKey) signed.key()))).as("%s signature verifies", replica.id)
+                .isTrue();
+        return signed.kid();
     }
 
-    static Set<String> kids(String jwks) throws Exception {
-        Set<String> out = new TreeSet<>();
-        JWKSet.parse(jwks).getKeys().forEach(k -> out.add(k.getKeyID()));
-        return out;
-    }
-
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-    }
-
-    /** Quietly false when a replica does not answer (killed, or starting). */
-    static BooleanSupplier quietly(java.util.concurrent.Callable<Boolean> c) {
-        return () -> {
-            try {
-                return c.call();
-            } catch (Exception e) {
-                return false;
-            }
-        };
-    }
-
-    Replica leader() throws Exception {
-        for (Replica r : replicas) {
+    ServiceNode leader() throws Exception {
+        for (ServiceNode r : replicas) {
             if (r.process.alive() && Boolean.TRUE.equals(r.ha().get("leader"))) {
                 return r;
             }
@@ -168,25 +84,21 @@ class HighAvailabilityIT {
     @BeforeAll
     void startClusterAndReplicas() throws Exception {
         etcd = EtcdCluster.start(Files.createDirectories(work.resolve("etcd")), 3);
-        kek = work.resolve("kek");
-        byte[] raw = new byte[32];
-        new java.security.SecureRandom().nextBytes(raw);
-        Files.writeString(kek, Base64.getEncoder().encodeToString(raw));
-        Files.setPosixFilePermissions(kek, PosixFilePermissions.fromString("rw-------"));
+        kek = TestData.keyEncryptionKey(work.resolve("kek"));
         for (int i = 0; i < 3; i++) {
-            replicas[i] = new Replica("node-" + (i + 1));
-            replicas[i].start();
+            replicas[i] = new ServiceNode(work, "node-" + (i + 1));
+            start(replicas[i]);
         }
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             r.process.awaitReady(r.mgmt);
         }
     }
 
     @AfterAll
     void stopEverything() throws Exception {
-        for (Replica r : replicas) {
-            if (r != null && r.process != null) {
-                r.process.close();
+        for (ServiceNode r : replicas) {
+            if (r != null) {
+                r.close();
             }
         }
         if (etcd != null) {
@@ -200,7 +112,7 @@ class HighAvailabilityIT {
     void allReplicasServeIdenticalBytesAndOneLeads() throws Exception {
         // The leader rotates every 30 s from the first start, so a commit can land between any two reads:
         // the comparison is retried as a whole until one pass sees the same set everywhere.
-        Replica first = replicas[0];
+        ServiceNode first = replicas[0];
         String[] jwks = new String[1];
         byte[][] fetchKeys = new byte[1][];
         await("identical JWKS, discovery and FetchKeys bytes on every replica, signing with the same ACTIVE key",
@@ -209,24 +121,24 @@ class HighAvailabilityIT {
                     String discovery = get(first.port, "/.well-known/openid-configuration");
                     fetchKeys[0] = first.fetchKeys();
                     String active = (String) first.health().get("activeKid");
-                    for (Replica r : replicas) {
+                    for (ServiceNode r : replicas) {
                         if (!r.jwks().equals(jwks[0]) || !get(r.port, "/.well-known/openid-configuration").equals(discovery)
-                                || !java.util.Arrays.equals(r.fetchKeys(), fetchKeys[0]) || !r.signAndVerify().equals(active)) {
+                                || !java.util.Arrays.equals(r.fetchKeys(), fetchKeys[0]) || !signAndVerify(r).equals(active)) {
                             return false;
                         }
                     }
                     return first.jwks().equals(jwks[0]); // no commit landed during the pass
                 }));
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             await(r.id + " sees all three replicas and the one leader", Duration.ofSeconds(30), quietly(() -> {
-                Replica leader = leader();
+                ServiceNode leader = leader();
                 return ((Map<?, ?>) r.ha().get("replicas")).size() == 3 && leader != null
                         && leader.id.equals(r.ha().get("leaderSeen"));
             }));
         }
         await("exactly one leader", Duration.ofSeconds(30), quietly(() -> {
             int leaders = 0;
-            for (Replica r : replicas) {
+            for (ServiceNode r : replicas) {
                 leaders += Boolean.TRUE.equals(r.ha().get("leader")) ? 1 : 0;
             }
             return leaders == 1;
@@ -238,17 +150,17 @@ class HighAvailabilityIT {
     @Test
     @Order(2)
     void losingOneEtcdMemberChangesNothing() throws Exception {
-        Replica leaderBefore = leader();
+        ServiceNode leaderBefore = leader();
                 etcd.kill(0);
         long end = System.nanoTime() + Duration.ofSeconds(6).toNanos();
         int checks = 0;
         while (System.nanoTime() < end) {
-            for (Replica r : replicas) {
+            for (ServiceNode r : replicas) {
                 Map<String, Object> ha = r.ha();
                 assertThat(ha.get("degraded")).as("%s degraded with 2 of 3 members: %s", r.id, ha.get("degradedReason"))
                         .isEqualTo(false);
                 assertThat(ha.get("leaderSeen")).isEqualTo(leaderBefore.id);
-                r.signAndVerify();
+                signAndVerify(r);
                 checks++;
             }
             // The leader may rotate meanwhile; every replica still serves what it commits.
@@ -269,13 +181,13 @@ class HighAvailabilityIT {
         // replica that serves it (the new kid cannot activate for publish-ahead, 8 s). Measure how fast each
         // replica serves it.
         Set<String> known = new TreeSet<>();
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             known.addAll(kids(r.jwks()));
         }
         Map<String, Long> firstSeen = new HashMap<>();
         String[] activeWhenSeen = new String[1];
         await("a NEXT key on every replica", Duration.ofSeconds(90), quietly(() -> {
-            for (Replica r : replicas) {
+            for (ServiceNode r : replicas) {
                 if (!firstSeen.containsKey(r.id) && !known.containsAll(kids(r.jwks()))) {
                     if (firstSeen.isEmpty()) {
                         activeWhenSeen[0] = (String) r.health().get("activeKid");
@@ -295,30 +207,30 @@ class HighAvailabilityIT {
         assertThat(spreadMs).as("replicas serve the leader's commit within seconds of each other").isLessThan(10_000);
         report.add("NEXT key served by all replicas within " + spreadMs + " ms of the first (100 ms polling)");
 
-        Replica dead = leader();
+        ServiceNode dead = leader();
         assertThat(dead).isNotNull();
         dead.process.kill();
         long killed = System.nanoTime();
-        List<Replica> survivors = java.util.Arrays.stream(replicas).filter(r -> r != dead).toList();
+        List<ServiceNode> survivors = java.util.Arrays.stream(replicas).filter(r -> r != dead).toList();
         await("a surviving replica leads", Duration.ofSeconds(45), quietly(() -> leader() != null && leader() != dead));
         long takeoverMs = (System.nanoTime() - killed) / 1_000_000;
         await("the rotation completes on the survivors", Duration.ofSeconds(60), quietly(() -> {
-            for (Replica r : survivors) {
+            for (ServiceNode r : survivors) {
                 if (!next.equals(r.health().get("activeKid"))) {
                     return false;
                 }
             }
             return true;
         }));
-        for (Replica r : survivors) {
+        for (ServiceNode r : survivors) {
             assertThat(kids(r.jwks())).as("exactly one new key: the old ACTIVE (now retired) and the new ACTIVE, beside"
                     + " the keys served when the NEXT appeared").contains(oldActive, next).containsExactlyInAnyOrderElementsOf(afterNext);
-            assertThat(r.signAndVerify()).isEqualTo(next);
+            assertThat(signAndVerify(r)).isEqualTo(next);
         }
         report.add("leader " + dead.id + " killed with NEXT " + next + " published: " + leader().id + " led after "
                 + takeoverMs + " ms; rotation completed once, JWKS = {old, new}");
 
-        dead.start();
+        start(dead);
         dead.process.awaitReady(dead.mgmt);
         await(dead.id + " serves the same set and FetchKeys bytes again", Duration.ofSeconds(30), quietly(() ->
                 dead.jwks().equals(survivors.get(0).jwks())
@@ -333,7 +245,7 @@ class HighAvailabilityIT {
         long lost = System.nanoTime();
         // The leader steps down once it has not renewed its lease for two thirds of the TTL.
         await("every replica reports degraded, and none leads", Duration.ofSeconds(30), quietly(() -> {
-            for (Replica r : replicas) {
+            for (ServiceNode r : replicas) {
                 if (!Boolean.TRUE.equals(r.ha().get("degraded")) || Boolean.TRUE.equals(r.ha().get("leader"))) {
                     return false;
                 }
@@ -348,7 +260,7 @@ class HighAvailabilityIT {
         // right up to the loss, and a replica may miss a commit the lost members made.
         Map<String, String> jwksOf = new HashMap<>();
         Map<String, String> activeOf = new HashMap<>();
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             jwksOf.put(r.id, r.jwks());
             activeOf.put(r.id, (String) r.health().get("activeKid"));
         }
@@ -358,9 +270,9 @@ class HighAvailabilityIT {
         long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         int signs = 0;
         while (System.nanoTime() < end) {
-            for (Replica r : replicas) {
+            for (ServiceNode r : replicas) {
                 assertThat(r.jwks()).as("%s JWKS during the outage", r.id).isEqualTo(jwksOf.get(r.id));
-                assertThat(r.signAndVerify()).isEqualTo(activeOf.get(r.id));
+                assertThat(signAndVerify(r)).isEqualTo(activeOf.get(r.id));
                 assertThat(r.ha().get("leader")).isEqualTo(false);
                 signs++;
             }
@@ -376,7 +288,7 @@ class HighAvailabilityIT {
         etcd.awaitHealthy(Duration.ofSeconds(30));
         // The overdue step is a NEXT key published, or (when one was published before the loss) activated.
         await("recovery: not degraded, one leader, and the overdue rotation resumes", Duration.ofSeconds(60), quietly(() -> {
-            for (Replica r : replicas) {
+            for (ServiceNode r : replicas) {
                 if (Boolean.TRUE.equals(r.ha().get("degraded"))) {
                     return false;
                 }
@@ -389,7 +301,7 @@ class HighAvailabilityIT {
     @Test
     @Order(5)
     void aReplicaColdStartsFromItsLocalCopyWhileEtcdIsDown() throws Exception {
-        Replica r = replicas[2];
+        ServiceNode r = replicas[2];
         await("all replicas agree", Duration.ofSeconds(30), quietly(() ->
                 replicas[0].jwks().equals(r.jwks()) && replicas[1].jwks().equals(r.jwks())));
         Path copy = r.dir.resolve("data/keyset.sealed");
@@ -403,10 +315,10 @@ class HighAvailabilityIT {
         String jwks = r.jwks();
         String active = (String) r.health().get("activeKid");
         r.process.kill();
-        r.start();
+        start(r);
         r.process.awaitReady(r.mgmt);
         assertThat(r.jwks()).isEqualTo(jwks);
-        assertThat(r.signAndVerify()).isEqualTo(active);
+        assertThat(signAndVerify(r)).isEqualTo(active);
         Map<String, Object> ha = r.ha();
         assertThat(ha.get("degraded")).isEqualTo(true);
         assertThat(ha.get("servingLocalCopy")).isEqualTo(true);
@@ -447,10 +359,10 @@ class HighAvailabilityIT {
                 }
             }
             ManagedKey rogueActive = active;
-            for (Replica r : replicas) {
+            for (ServiceNode r : replicas) {
                 await(r.id + " refuses to sign", Duration.ofSeconds(30), quietly(() -> {
                     try {
-                        r.signAndVerify();
+                        signAndVerify(r);
                         return false;
                     } catch (io.grpc.StatusRuntimeException e) {
                         return true;
@@ -474,9 +386,9 @@ class HighAvailabilityIT {
                 }
             }
             assertThat(rotate.exitCode()).as(rotate.output()).isZero();
-            for (Replica r : replicas) {
+            for (ServiceNode r : replicas) {
                 await(r.id + " signs with the emergency key", Duration.ofSeconds(30), quietly(() ->
-                        !r.signAndVerify().equals(rogueActive.kid()) && !kids(r.jwks()).contains(rogueActive.kid())));
+                        !signAndVerify(r).equals(rogueActive.kid()) && !kids(r.jwks()).contains(rogueActive.kid())));
             }
             var status = JarProcess.run(work, "keys", "status", "--etcd-endpoints=" + etcd.endpointList(),
                     "--encryption-key-file=" + kek);
@@ -505,14 +417,14 @@ class HighAvailabilityIT {
             }
             status = JarProcess.run(work, "ha", "status", "--etcd-endpoints=" + etcd.endpointList());
             revision = replicas[0].health().get("storeRevision");
-            Replica leader = leader();
+            ServiceNode leader = leader();
             leaderId = leader == null ? "(none)" : leader.id;
         } while (!(status.output().split("in step", -1).length == 4 && status.output().contains("leader: " + leaderId)
                 && status.output().contains("key set revision " + revision)) && System.nanoTime() < deadline);
         assertThat(status.exitCode()).as(status.output()).isZero();
         assertThat(status.output()).contains("leader: " + leaderId, "replicas (3):", "key set revision " + revision);
         assertThat(status.output().split("in step", -1)).as(status.output()).hasSize(4);
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             assertThat(status.output()).contains(r.id);
         }
         var noKek = JarProcess.run(work, "keys", "list", "--etcd-endpoints=" + etcd.endpointList());

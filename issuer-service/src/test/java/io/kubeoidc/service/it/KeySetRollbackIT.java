@@ -1,32 +1,21 @@
 package io.kubeoidc.service.it;
 
+import static io.kubeoidc.service.it.Await.await;
+import static io.kubeoidc.service.it.Await.quietly;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWEObject;
-import com.nimbusds.jose.JWSObject;
 import com.nimbusds.jose.crypto.DirectDecrypter;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
-import io.kubeoidc.externaljwt.v1.SignJWTRequest;
 import io.kubeoidc.testing.EtcdCluster;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.Callable;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -47,120 +36,48 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KeySetRollbackIT {
-    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final String ISSUER = "https://oidc.example.com/rollback";
     static final String PREFIX = "/kube-oidc-issuer/";
+    /** As kube-apiserver sends them: the signer signs only its own issuer, with a bounded lifetime. */
     static final String CLAIMS = TestData.kubeClaims(ISSUER, "system:serviceaccount:a:b");
 
     @TempDir
     static Path work;
     EtcdCluster etcd;
     Path kek;
-    final Replica[] replicas = new Replica[2];
+    final ServiceNode[] replicas = new ServiceNode[2];
     String revoked;
     String savedKeyset;
     String savedPrivate;
 
-    /** A service process: with etcd a replica, without a single node on its key directory. */
-    final class Replica {
-        final String id;
-        final Path dir;
-        final int port = TestData.freePort();
-        final int mgmt = TestData.freePort();
-        JarProcess process;
-
-        Replica(String id) throws Exception {
-            this.id = id;
-            this.dir = Files.createDirectories(work.resolve(id));
-        }
-
-        List<String> common() {
-            return List.of("--server.port=" + port, "--management.server.port=" + mgmt, "--issuer.url=" + ISSUER,
-                    "--issuer.signer.socket=" + dir.resolve("signer.sock"), "--issuer.rotation.period=1h",
-                    "--issuer.rotation.publish-ahead=8s", "--issuer.rotation.retention=10m", "--issuer.http.max-age=5s",
-                    "--issuer.tokens.max-lifetime=10m", "--issuer.rotation.check-interval=500ms",
-                    "--issuer.signer.refresh-hint=2s");
-        }
-
-        void startWithEtcd(Path keyEncryptionKey) throws Exception {
-            List<String> args = new ArrayList<>(common());
-            args.addAll(List.of("--issuer.keys.store=etcd", "--issuer.keys.encryption-key-file=" + keyEncryptionKey,
-                    "--issuer.keys.etcd.endpoints=" + etcd.endpointList(), "--issuer.keys.etcd.replica-id=" + id,
-                    "--issuer.keys.etcd.lease-ttl=5s"));
-            process = JarProcess.start(dir, args.toArray(String[]::new));
-            process.awaitReady(mgmt, Duration.ofSeconds(180));
-        }
-
-        void startOnDirectory() throws Exception {
-            process = JarProcess.start(dir, common().toArray(String[]::new));
-            process.awaitReady(mgmt, Duration.ofSeconds(180));
-        }
-
-        Set<String> jwksKids() throws Exception {
-            Set<String> out = new TreeSet<>();
-            JWKSet.parse(get(port, "/openid/v1/jwks")).getKeys().forEach(k -> out.add(k.getKeyID()));
-            return out;
-        }
-
-        @SuppressWarnings("unchecked")
-        Map<String, Object> health() throws Exception {
-            return (Map<String, Object>) JSONObjectUtils.parse(get(mgmt, "/actuator/health/issuer")).get("details");
-        }
-
-        @SuppressWarnings("unchecked")
-        Map<String, Object> ha() throws Exception {
-            return (Map<String, Object>) health().get("ha");
-        }
-
-        String metrics() throws Exception {
-            return get(mgmt, "/actuator/prometheus");
-        }
-
-        /** Signs a token and returns the kid in its header, after checking the JWKS served has that kid. */
-        String signingKid() throws Exception {
-            try (SignerClient c = new SignerClient(dir.resolve("signer.sock"))) {
-                var r = c.v1.sign(SignJWTRequest.newBuilder().setClaims(CLAIMS).build());
-                String kid = JWSObject.parse(r.getHeader() + "." + CLAIMS + "." + r.getSignature()).getHeader().getKeyID();
-                JWK key = JWKSet.parse(get(port, "/openid/v1/jwks")).getKeyByKeyId(kid);
-                assertThat(key).as("%s signed with kid %s, which its JWKS lacks", id, kid).isNotNull();
-                return kid;
-            }
-        }
+    /** The arguments every node here starts with: a long rotation period, so the operator starts rotations. */
+    static List<String> common(ServiceNode node) {
+        return List.of("--server.port=" + node.port, "--management.server.port=" + node.mgmt, "--issuer.url=" + ISSUER,
+                "--issuer.signer.socket=" + node.socket(), "--issuer.rotation.period=1h",
+                "--issuer.rotation.publish-ahead=8s", "--issuer.rotation.retention=10m", "--issuer.http.max-age=5s",
+                "--issuer.tokens.max-lifetime=10m", "--issuer.rotation.check-interval=500ms",
+                "--issuer.signer.refresh-hint=2s");
     }
 
-    static String get(int port, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    /** Starts a replica on etcd. */
+    void startWithEtcd(ServiceNode replica, Path keyEncryptionKey) throws Exception {
+        List<String> args = new ArrayList<>(common(replica));
+        args.addAll(List.of("--issuer.keys.store=etcd", "--issuer.keys.encryption-key-file=" + keyEncryptionKey,
+                "--issuer.keys.etcd.endpoints=" + etcd.endpointList(), "--issuer.keys.etcd.replica-id=" + replica.id,
+                "--issuer.keys.etcd.lease-ttl=5s"));
+        replica.start(args);
+        replica.process.awaitReady(replica.mgmt, Duration.ofSeconds(180));
     }
 
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+    /** Starts a single node on its key directory. */
+    static void startOnDirectory(ServiceNode node) throws Exception {
+        node.start(common(node));
+        node.process.awaitReady(node.mgmt, Duration.ofSeconds(180));
     }
 
-    static BooleanSupplier quietly(Callable<Boolean> c) {
-        return () -> {
-            try {
-                return c.call();
-            } catch (Exception e) {
-                return false;
-            }
-        };
-    }
-
-    static Path newKek(String name) throws Exception {
-        Path file = work.resolve(name);
-        byte[] raw = new byte[32];
-        new java.security.SecureRandom().nextBytes(raw);
-        Files.writeString(file, Base64.getEncoder().encodeToString(raw));
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
+    /** Signs a token and returns the kid in its header, after checking the JWKS served has that kid. */
+    static String signingKid(ServiceNode node) throws Exception {
+        return node.sign(CLAIMS).kid();
     }
 
     /** The revision inside an authenticated `keyset` value, decoded by hand. */
@@ -194,18 +111,18 @@ class KeySetRollbackIT {
     @BeforeAll
     void start() throws Exception {
         etcd = EtcdCluster.start(Files.createDirectories(work.resolve("etcd")), 1);
-        kek = newKek("kek");
+        kek = TestData.keyEncryptionKey(work.resolve("kek"));
         for (int i = 0; i < replicas.length; i++) {
-            replicas[i] = new Replica("node-" + (i + 1));
-            replicas[i].startWithEtcd(kek);
+            replicas[i] = new ServiceNode(work, "node-" + (i + 1));
+            startWithEtcd(replicas[i], kek);
         }
     }
 
     @AfterAll
     void stop() throws Exception {
-        for (Replica r : replicas) {
-            if (r != null && r.process != null) {
-                r.process.close();
+        for (ServiceNode r : replicas) {
+            if (r != null) {
+                r.close();
             }
         }
         if (etcd != null) {
@@ -225,9 +142,9 @@ class KeySetRollbackIT {
 
         var revoke = cli(work, "keys", "rotate", "--emergency", "--revoke", revoked, "--yes");
         assertThat(revoke.exitCode()).as(revoke.output()).isZero();
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             await(r.id + " drops the revoked key", Duration.ofSeconds(60), quietly(() ->
-                    !r.jwksKids().contains(revoked) && !r.signingKid().equals(revoked)));
+                    !r.jwksKids().contains(revoked) && !signingKid(r).equals(revoked)));
         }
         long revisionAfterRevocation = ((Number) replicas[0].health().get("storeRevision")).longValue();
         long old = revisionOf(savedKeyset);
@@ -237,7 +154,7 @@ class KeySetRollbackIT {
         etcd.etcdctl("put", PREFIX + "private/" + revoked, savedPrivate);
         etcd.etcdctl("put", PREFIX + "keyset", savedKeyset);
 
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             // The refusal shows in health at once; the rotation tick (every check-interval) reports it as degraded
             // next: wait for both rather than read the second right after the first.
             await(r.id + " reports the refused rollback", Duration.ofSeconds(60), quietly(() ->
@@ -250,7 +167,7 @@ class KeySetRollbackIT {
             assertThat(((Number) health.get("storeRevision")).longValue()).isEqualTo(revisionAfterRevocation);
             assertThat(r.jwksKids()).doesNotContain(revoked);
             for (int i = 0; i < 5; i++) {
-                assertThat(r.signingKid()).isNotEqualTo(revoked);
+                assertThat(signingKid(r)).isNotEqualTo(revoked);
             }
             assertThat(r.ha().get("degraded")).isEqualTo(true);
             assertThat(((Map<?, ?>) health.get("rotation")).get("waitingFor").toString()).startsWith("degraded:");
@@ -261,11 +178,11 @@ class KeySetRollbackIT {
         }
 
         // Across a restart: the sealed local copy remembers the high-water mark, so the replica serves it, not etcd.
-        Replica restarted = replicas[1];
+        ServiceNode restarted = replicas[1];
         restarted.process.stop();
-        restarted.startWithEtcd(kek);
+        startWithEtcd(restarted, kek);
         assertThat(restarted.jwksKids()).doesNotContain(revoked);
-        assertThat(restarted.signingKid()).isNotEqualTo(revoked);
+        assertThat(signingKid(restarted)).isNotEqualTo(revoked);
         assertThat(restarted.health().get("rollbackRefused").toString()).contains("was rolled back");
         assertThat(((Number) restarted.health().get("storeRevision")).longValue()).isEqualTo(revisionAfterRevocation);
         assertThat(restarted.metrics()).contains("issuer_keyset_rollbacks_refused_total 1.0");
@@ -312,7 +229,7 @@ class KeySetRollbackIT {
         var restore = cli(work, "keys", "restore", "--yes");
         assertThat(restore.exitCode()).as(restore.output()).isZero();
         assertThat(restore.output()).contains("serves revision " + (highest + 1), revoked);
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             await(r.id + " serves the restored set", Duration.ofSeconds(60), quietly(() ->
                     r.jwksKids().contains(revoked) && !r.health().containsKey("rollbackRefused")));
             assertThat(((Number) r.health().get("storeRevision")).longValue()).isGreaterThanOrEqualTo(highest + 1);
@@ -334,8 +251,8 @@ class KeySetRollbackIT {
         String privateKeys = etcd.etcdctl("get", PREFIX + "private/", "--prefix", "--keys-only");
         assertThat(privateKeys).doesNotContain(revoked).contains(PREFIX + "private/");
         byte[] rawKek = Base64.getDecoder().decode(Files.readString(kek).strip());
-        for (Replica r : replicas) {
-            await(r.id + " serves the rotation", Duration.ofSeconds(60), quietly(() -> !r.signingKid().equals(revoked)));
+        for (ServiceNode r : replicas) {
+            await(r.id + " serves the rotation", Duration.ofSeconds(60), quietly(() -> !signingKid(r).equals(revoked)));
             Path copy = r.dir.resolve("data/keyset.sealed");
             await(r.id + " local copy without the retired key's private half", Duration.ofSeconds(60), quietly(() -> {
                 Map<String, Object> opened = openLocalCopy(copy, rawKek);
@@ -355,10 +272,10 @@ class KeySetRollbackIT {
     @Test
     @Order(5)
     void keysResealMovesEtcdAndTheLocalCopiesToANewKeyEncryptionKey() throws Exception {
-        Path newKek = newKek("kek-2");
+        Path newKek = TestData.keyEncryptionKey(work.resolve("kek-2"));
         String oldId = SealedKeyIds.of(etcdValue("keyset"));
         List<String> args = new ArrayList<>(List.of("keys", "reseal", "--new-encryption-key-file=" + newKek));
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             args.add("--local-copy=" + r.dir.resolve("data/keyset.sealed"));
         }
         // The leader may commit a rotation meanwhile; then the command changes nothing and says to run it again.
@@ -378,23 +295,23 @@ class KeySetRollbackIT {
         assertThat(again.output()).contains("etcd: every value is already sealed under key-encryption key " + newId);
 
         // Replicas still on the old key cannot read etcd any more, say so, and keep serving and signing what they had.
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             await(r.id + " reports the key it cannot use", Duration.ofSeconds(60), quietly(() ->
                     r.health().getOrDefault("storeReloadError", "").toString().contains("but the configured key is " + oldId)));
-            assertThat(r.jwksKids()).contains(r.signingKid());
+            assertThat(r.jwksKids()).contains(signingKid(r));
         }
         var oldKey = cli(work, "keys", "list");
         assertThat(oldKey.exitCode()).isEqualTo(1);
         assertThat(oldKey.output()).contains("but the configured key is " + oldId);
 
         // The documented procedure: restart every replica with the new key, one by one.
-        for (Replica r : replicas) {
+        for (ServiceNode r : replicas) {
             r.process.stop();
-            r.startWithEtcd(newKek);
+            startWithEtcd(r, newKek);
             await(r.id + " back on the new key", Duration.ofSeconds(60), quietly(() ->
                     Boolean.FALSE.equals(r.ha().get("degraded")) && !r.health().containsKey("storeReloadError")));
             assertThat(r.process.output()).contains("sealed with key-encryption key " + newId);
-            r.signingKid();
+            signingKid(r);
         }
     }
 
@@ -402,10 +319,10 @@ class KeySetRollbackIT {
     @Test
     @Order(6)
     void aDirectoryRolledBackAfterAnEmergencyRevocationIsRefusedAlsoAcrossARestart() throws Exception {
-        Replica node = new Replica("single");
+        ServiceNode node = new ServiceNode(work, "single");
         Path keys = node.dir.resolve("data/keys");
         try {
-            node.startOnDirectory();
+            startOnDirectory(node);
             String a = (String) node.health().get("activeKid");
             byte[] oldKeyset = Files.readAllBytes(keys.resolve("keyset.json"));
             byte[] oldKey = Files.readAllBytes(keys.resolve(a + ".key"));
@@ -423,7 +340,7 @@ class KeySetRollbackIT {
                     node.health().containsKey("rollbackRefused")));
             assertThat(node.health().get("rollbackRefused").toString()).contains("data/keys was rolled back: it holds key-set revision 1, but revision " + revision + " was already served");
             assertThat(node.jwksKids()).doesNotContain(a);
-            assertThat(node.signingKid()).isNotEqualTo(a);
+            assertThat(signingKid(node)).isNotEqualTo(a);
             assertThat(node.metrics()).contains("issuer_keyset_rollbacks_refused_total 1.0",
                     "issuer_keyset_rollback_refusing 1.0");
             assertThat(node.process.output()).contains("rollback refused: the store holds key-set revision 1, below the"
@@ -434,7 +351,7 @@ class KeySetRollbackIT {
 
             // Across a restart: the .revision mark is still there, so the service refuses to start on the old set.
             node.process.stop();
-            var refused = JarProcess.start(node.dir, node.common().toArray(String[]::new));
+            var refused = JarProcess.start(node.dir, common(node).toArray(String[]::new));
             assertThat(refused.awaitExit()).isNotZero();
             assertThat(refused.output()).contains("was rolled back: it holds key-set revision 1, but revision " + revision);
             refused.close();
@@ -442,7 +359,7 @@ class KeySetRollbackIT {
             var restore = JarProcess.run(node.dir, "keys", "restore", "--yes");
             assertThat(restore.exitCode()).as(restore.output()).isZero();
             assertThat(restore.output()).contains("serves revision " + (revision + 1));
-            node.startOnDirectory();
+            startOnDirectory(node);
             assertThat(node.jwksKids()).contains(a);
             assertThat(node.health()).doesNotContainKey("rollbackRefused");
 
@@ -456,9 +373,7 @@ class KeySetRollbackIT {
             assertThat(keys.resolve(a + ".key")).doesNotExist();
             assertThat(keys.resolve(a + ".pub")).exists();
         } finally {
-            if (node.process != null) {
-                node.process.close();
-            }
+            node.close();
         }
     }
 

@@ -1,5 +1,6 @@
 package io.kubeoidc.service.it;
 
+import static io.kubeoidc.service.it.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -12,9 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,24 +45,10 @@ class LocalCopyHealthIT {
         return ((Map<String, Object>) details.get("ha")).get("localCopyError");
     }
 
-    private static void await(String what, java.util.concurrent.Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(200);
-        }
-    }
-
     @Test
     void anUnwritableLocalCopyIsAHealthErrorUntilItIsWritten() throws Exception {
         try (EtcdCluster etcd = EtcdCluster.start(Files.createDirectories(work.resolve("etcd")), 1)) {
-            Path kek = work.resolve("kek");
-            byte[] raw = new byte[32];
-            new SecureRandom().nextBytes(raw);
-            Files.writeString(kek, Base64.getEncoder().encodeToString(raw));
-            Files.setPosixFilePermissions(kek, PosixFilePermissions.fromString("rw-------"));
+            Path kek = TestData.keyEncryptionKey(work.resolve("kek"));
             Path state = Files.createDirectory(work.resolve("state"));
             Path copy = state.resolve("keyset.sealed");
             assumeTrue(chattr("+i", state), "chattr +i is not permitted here");
@@ -92,7 +77,8 @@ class LocalCopyHealthIT {
             // It serves (ready, JWKS) ...
             assertThat(get(port, "/openid/v1/jwks").statusCode()).isEqualTo(200);
             // ... but the health component is DOWN and names the copy and the consequence.
-            await("health/issuer DOWN with a localCopyError", () -> "DOWN".equals(issuerHealth(mgmt).get("status")));
+            await("health/issuer DOWN with a localCopyError", Duration.ofSeconds(60),
+                    () -> "DOWN".equals(issuerHealth(mgmt).get("status")));
             Map<String, Object> health = issuerHealth(mgmt);
             assertThat(localCopyError(health)).asString().contains("cannot write the local key-set copy " + copy)
                     .contains("a cold start without etcd would have nothing to serve");
@@ -102,7 +88,7 @@ class LocalCopyHealthIT {
 
             // The operator fixes the path; the replica writes the copy within seconds and health clears.
             assertThat(chattr("-i", state)).isTrue();
-            await("health/issuer UP again", () -> "UP".equals(issuerHealth(mgmt).get("status")));
+            await("health/issuer UP again", Duration.ofSeconds(60), () -> "UP".equals(issuerHealth(mgmt).get("status")));
             assertThat(localCopyError(issuerHealth(mgmt))).isNull();
             assertThat(Files.isRegularFile(copy)).isTrue();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(copy))).isEqualTo("rw-------");

@@ -38,6 +38,15 @@ final class TestData {
         return io.kubeoidc.testing.FreePorts.next();
     }
 
+    /** A random key-encryption key as an operator makes one: 32 bytes, base64, in a file of mode 0600. */
+    static Path keyEncryptionKey(Path file) throws IOException {
+        byte[] raw = new byte[32];
+        new java.security.SecureRandom().nextBytes(raw);
+        Files.writeString(file, java.util.Base64.getEncoder().encodeToString(raw));
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
     static boolean portFree(int port) {
         return io.kubeoidc.testing.FreePorts.free(port);
     }
