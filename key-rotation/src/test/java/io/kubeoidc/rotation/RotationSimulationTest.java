@@ -129,13 +129,7 @@ class RotationSimulationTest {
                 views.put(t.name, t.view(now, history, rnd, tick));
             }
             GateStatus gates = new GateStatus(views);
-            for (ManagedKey k : set.keys()) {
-                if (gates.confirmed(k.kid())) {
-                    confirmedSince.putIfAbsent(k.kid(), now);
-                } else {
-                    confirmedSince.remove(k.kid());
-                }
-            }
+            trackConfirmations(set, gates, now, confirmedSince);
 
             RotationPlan plan = RotationPlanner.plan(set, policy, gates, now, source);
             KeySet next = plan.next();
@@ -259,13 +253,7 @@ class RotationSimulationTest {
                 blob = e.getValue();
             }
             GateStatus gates = new GateStatus(Map.of("http", served, "blob", blob));
-            for (ManagedKey k : set.keys()) {
-                if (gates.confirmed(k.kid())) {
-                    confirmedSince.putIfAbsent(k.kid(), now);
-                } else {
-                    confirmedSince.remove(k.kid());
-                }
-            }
+            trackConfirmations(set, gates, now, confirmedSince);
             RotationPlan plan = RotationPlanner.plan(set, policy, gates, now, source);
             KeySet next = plan.next();
             String before = set.active().map(ManagedKey::kid).orElse(null);
@@ -358,5 +346,17 @@ class RotationSimulationTest {
         assertThat(tooFew.problems()).containsExactly("issuer.rotation.max-keys (4) cannot hold the keys this policy"
                 + " publishes at once: 3 RETIRED (retention PT1M / period PT20S, rounded up) + ACTIVE + NEXT = 5; rotation"
                 + " would stop at the cap. Set max-keys to at least 5, or shorten retention or lengthen period");
+    }
+
+    /** When each key was first seen confirmed by every target, without a break since (a break restarts it). */
+    private static void trackConfirmations(KeySet set, GateStatus gates, Instant now,
+                                           Map<String, Instant> confirmedSince) {
+        for (ManagedKey k : set.keys()) {
+            if (gates.confirmed(k.kid())) {
+                confirmedSince.putIfAbsent(k.kid(), now);
+            } else {
+                confirmedSince.remove(k.kid());
+            }
+        }
     }
 }
