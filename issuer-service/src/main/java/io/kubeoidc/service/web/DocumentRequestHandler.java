@@ -139,7 +139,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
                 : headers.size() > 1 && secondHost(headers)) {
             return HttpResponseStatus.BAD_REQUEST;
         }
-        return path(request.uri()) == null ? HttpResponseStatus.BAD_REQUEST : null;
+        return null; // the target is checked once, when the request is answered
     }
 
     private static boolean secondHost(HttpHeaders headers) {
@@ -156,7 +156,12 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
     }
 
     private void respond(ChannelHandlerContext ctx, HttpRequest request) {
-        Route route = routes.get(path(request.uri()));
+        String path = path(request.uri());
+        if (path == null) {
+            reject(ctx, HttpResponseStatus.BAD_REQUEST);
+            return;
+        }
+        Route route = routes.get(path);
         FullHttpResponse response;
         if (route == null) {
             response = text(HttpResponseStatus.NOT_FOUND, NOT_FOUND);
