@@ -18,8 +18,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * changed"); usage errors exit 2 with the synopsis. Output is flushed before the JVM exits.
  */
 @Command(name = "issuer-service", mixinStandardHelpOptions = true, versionProvider = BuildVersion.class,
-        subcommands = {KeysCommand.class, HaCommand.class, DoctorCommand.class, RenderCommand.class, CompletionCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {KeysCommand.class, HaCommand.class, DoctorCommand.class, RenderCommand.class, MigrateCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class},
         customSynopsis = {"issuer-service [--PROPERTY=VALUE...]    (runs the service)",
                 "       issuer-service COMMAND [OPTION...]       (runs a command and exits)",
                 "       where issuer-service is java -jar issuer-service.jar"},
