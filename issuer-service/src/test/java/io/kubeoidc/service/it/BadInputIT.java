@@ -90,7 +90,8 @@ class BadInputIT {
     private String fill(String text, Map<String, Integer> ports) {
         String s = text.replace("{work}", work.toString())
                 .replace("{pem}", TestData.dir().resolve("pem").toAbsolutePath().normalize().toString())
-                .replace("{kid}", kubeadmKid).replace("{user}", System.getProperty("user.name"));
+                .replace("{kid}", kubeadmKid).replace("{user}", System.getProperty("user.name"))
+                .replace("{podid}", TestData.podIdentity("identities.yaml").getParent().toString());
         for (var p : ports.entrySet()) {
             s = s.replace("{port:" + p.getKey() + "}", Integer.toString(p.getValue()));
         }
@@ -312,6 +313,37 @@ class BadInputIT {
                 new CliCase("doctor with a timeout that is not a duration", List.of("doctor", "--issuer",
                         "https://oidc.example.com", "--timeout", "abc"), 2,
                         "--timeout 'abc' is not a positive duration (use 90s, 48h, 7d or PT48H)\n", false),
+                // migrate pod-identity reads and checks every file before it writes one: neither the new directory
+                // "out" nor the existing "data" changes.
+                cli("migrate pod-identity: a file that is not YAML", "{podid}/bad/not-yaml.yaml: not YAML: mapping values"
+                        + " are not allowed here (line 3, column 11)", "migrate", "pod-identity", "--issuer",
+                        "https://oidc.example.com", "--out", "out", "{podid}/identities.yaml", "{podid}/bad/not-yaml.yaml"),
+                cli("migrate pod-identity: an unknown kind", "{podid}/bad/unknown-kind.yaml, document 1: Secret"
+                        + " shop/legacy-sp-secret: kind 'Secret' is not one this command reads: give it AzureIdentity,"
+                        + " AzureIdentityBinding and AzurePodIdentityException (aadpodidentity.k8s.io/v1), and Deployment,"
+                        + " StatefulSet, DaemonSet, Job, CronJob and Pod resources", "migrate", "pod-identity", "--issuer",
+                        "https://oidc.example.com", "--out", "data", "{podid}/identities.yaml", "{podid}/workloads.yaml",
+                        "{podid}/bad/unknown-kind.yaml"),
+                cli("migrate pod-identity: a binding to a missing identity", "{podid}/bad/missing-identity.yaml, document 1:"
+                        + " AzureIdentityBinding shop/payments-binding: spec.azureIdentity 'payments-identity' names no"
+                        + " AzureIdentity in namespace shop in the input (MIC looks it up in the binding's namespace)",
+                        "migrate", "pod-identity", "--issuer", "https://oidc.example.com", "--out", "out",
+                        "{podid}/identities.yaml", "{podid}/workloads.yaml", "{podid}/bad/missing-identity.yaml"),
+                cli("migrate pod-identity: an identity without clientID", "{podid}/bad/no-client-id.yaml, document 1:"
+                        + " AzureIdentity shop/payments-identity: has no spec.clientID; Workload Identity names the identity"
+                        + " by its client ID (az identity show or az ad sp show prints it)", "migrate", "pod-identity",
+                        "--issuer", "https://oidc.example.com", "--out", "data", "{podid}/identities.yaml",
+                        "{podid}/bad/no-client-id.yaml"),
+                cli("migrate pod-identity: a file that does not exist", "no-such.yaml: cannot read: no such file",
+                        "migrate", "pod-identity", "--issuer", "https://oidc.example.com", "--out", "out", "no-such.yaml"),
+                cli("migrate pod-identity: --out is a file", "not-a-directory: not a directory", "migrate", "pod-identity",
+                        "--issuer", "https://oidc.example.com", "--out", "not-a-directory", "{podid}/identities.yaml"),
+                cli("migrate pod-identity: an http issuer", "issuer URL 'http://oidc.example.com' must use the https"
+                        + " scheme, not 'http'; kube-apiserver and Entra ID reject anything else (issuer.allow-insecure-http=true"
+                        + " permits http for local development only)", "migrate", "pod-identity", "--issuer",
+                        "http://oidc.example.com", "--out", "out", "{podid}/identities.yaml"),
+                usage("migrate pod-identity without --out", "Missing required option: '--out=DIR'", "migrate",
+                        "pod-identity", "--issuer", "https://oidc.example.com", "{podid}/identities.yaml"),
                 new CliCase("doctor with a --keys-dir that does not exist", List.of("doctor", "--issuer",
                         "https://oidc.example.com", "--keys-dir", "typo"), 2, "key store directory {work}/typo" + NO_DIR, false));
     }

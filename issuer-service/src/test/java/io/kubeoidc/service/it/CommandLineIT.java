@@ -69,7 +69,8 @@ class CommandLineIT {
     /** Each of these once started the service, which created ./data/keys with a private key wherever it ran. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"--help", "-h", "--server.port=1 --help", "help", "help keys", "keys --help",
-            "keys rotate -h", "ha status --help", "doctor --help", "render static-pod --help", "completion --help"})
+            "keys rotate -h", "ha status --help", "doctor --help", "render static-pod --help", "migrate pod-identity --help",
+            "completion --help"})
     void helpPrintsUsageAndStartsNothing(String args) throws Exception {
         var r = JarProcess.runSeparated(work, args.split(" "));
         assertThat(r.exitCode()).as(r.stderr()).isZero();
@@ -82,7 +83,7 @@ class CommandLineIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"--version", "-V", "--server.port=1 --version", "keys --version", "keys list -V",
             "keys import -V", "keys status -V", "keys rotate -V", "keys remove -V", "ha -V", "ha status -V",
-            "doctor -V", "render -V", "render static-pod -V", "completion -V"})
+            "doctor -V", "render -V", "render static-pod -V", "migrate -V", "migrate pod-identity -V", "completion -V"})
     void versionIsTheBuildsAndStartsNothing(String args) throws Exception {
         var r = JarProcess.runSeparated(work, args.split(" "));
         assertThat(r.exitCode()).as(r.stderr()).isZero();
@@ -158,7 +159,7 @@ class CommandLineIT {
         assertThat(bash.waitFor()).as(out).isZero();
         List<String> lines = out.lines().toList();
         assertThat(lines.get(0)).as(out).startsWith("complete ").contains(" -F ").endsWith(" issuer-service");
-        assertThat(lines.get(1).split(" ")).as(out).contains("keys", "ha", "doctor", "render", "completion", "help");
+        assertThat(lines.get(1).split(" ")).as(out).contains("keys", "ha", "doctor", "render", "migrate", "completion", "help");
         assertThat(lines.get(2).split(" ")).as(out).contains("import", "list", "status", "rotate", "remove");
         assertThat(lines.get(3)).as(out).isEqualTo("--emergency");
     }
@@ -227,6 +228,15 @@ class CommandLineIT {
                 exit(ROOT + " render static-pod", 0, "an https issuer", "render", "static-pod", "--issuer=https://oidc.example.com"),
                 exit(ROOT + " render static-pod", 1, "an http issuer", "render", "static-pod", "--issuer=http://oidc.example.com"),
                 exit(ROOT + " render static-pod", 2, "no --issuer", "render", "static-pod"),
+                exit(ROOT + " migrate", 0, "help", "migrate", "--help"),
+                exit(ROOT + " migrate", 2, "no subcommand", "migrate"),
+                exit(ROOT + " migrate pod-identity", 0, "the documentation's resources", "migrate", "pod-identity",
+                        "--issuer=https://oidc.example.com", "--out=out", TestData.podIdentity("identities.yaml").toString(),
+                        TestData.podIdentity("workloads.yaml").toString()),
+                exit(ROOT + " migrate pod-identity", 1, "a binding to a missing identity", "migrate", "pod-identity",
+                        "--issuer=https://oidc.example.com", "--out=out", TestData.podIdentity("bad/missing-identity.yaml").toString()),
+                exit(ROOT + " migrate pod-identity", 2, "no files", "migrate", "pod-identity", "--issuer=https://oidc.example.com",
+                        "--out=out"),
                 exit(ROOT + " completion", 0, "the script", "completion"),
                 exit(ROOT + " completion", 2, "an argument", "completion", "zsh"),
                 exit(ROOT + " help", 0, "help for a command", "help", "keys"),

@@ -25,6 +25,15 @@ final class TestData {
         return dir().resolve("pem").resolve(name);
     }
 
+    /** AAD Pod Identity manifests (src/test/resources/pod-identity), written from its documentation. */
+    static Path podIdentity(String name) {
+        try {
+            return Path.of(TestData.class.getResource("/pod-identity/" + name).toURI());
+        } catch (java.net.URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("test resource pod-identity/" + name + " is missing", e);
+        }
+    }
+
     static String read(Path p) {
         try {
             return Files.readString(p);
