@@ -29,6 +29,11 @@ final class MigratePodIdentityCommand implements Callable<Integer>, StoreWriter 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory for the files (created if missing).")
     Path out;
 
+    @Option(names = "--keep-aadpodidbinding",
+            description = "Keep the aadpodidbinding label on the workloads, for a side-by-side phase in which NMI still"
+                    + " answers them; run again without it for the final manifests.")
+    boolean keepBindingLabel;
+
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "YAML files from kubectl get -o yaml.")
     List<Path> files;
 
@@ -38,7 +43,7 @@ final class MigratePodIdentityCommand implements Callable<Integer>, StoreWriter 
     @Override
     public Integer call() {
         IssuerConfig.of(issuer, null, false); // a credential for an issuer Entra refuses would never work
-        PodIdentityMigration migration = PodIdentityMigration.plan(files, issuer);
+        PodIdentityMigration migration = PodIdentityMigration.plan(files, issuer, keepBindingLabel);
         migration.write(out);
         var stdout = spec.commandLine().getOut();
         migration.summary().forEach(stdout::println);

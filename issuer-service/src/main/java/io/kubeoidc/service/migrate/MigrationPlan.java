@@ -76,8 +76,8 @@ record MigrationPlan(String issuer, List<MigratedWorkload> workloads, List<Servi
             migrated.add(m);
             bySa.computeIfAbsent(w.namespace() + "/" + sa, k -> new ArrayList<>()).add(m);
             if (w.kind().equals("Pod") || w.kind().equals("Job")) {
-                findings.add(new Finding(Finding.Category.NOTE, w.ref() + ": a " + w.kind().toLowerCase()
-                        + "'s pod template cannot change in place; delete it and create it from the new manifest"));
+                findings.add(new Finding(Finding.Category.NOTE, w.ref() + ": kube-apiserver does not let a " + w.kind()
+                        + " change its pod template; delete it and create it from the new manifest"));
             }
         }
         List<ServiceAccountPlan> accounts = new ArrayList<>();

@@ -24,13 +24,14 @@ public record PodIdentityMigration(Map<String, String> files, List<String> summa
     public static final String SCRIPT = "federated-credentials.sh";
     public static final String REPORT = "migration-report.md";
 
-    public static PodIdentityMigration plan(List<Path> inputs, String issuer) {
+    /** @param keepBindingLabel workloads keep aadpodidbinding, for a phase in which both mechanisms work */
+    public static PodIdentityMigration plan(List<Path> inputs, String issuer, boolean keepBindingLabel) {
         List<Manifest> manifests = new ArrayList<>();
         inputs.forEach(f -> manifests.addAll(ManifestReader.read(f)));
         MigrationPlan plan = MigrationPlan.of(PodIdentityInput.of(manifests), issuer);
         Map<String, String> files = new LinkedHashMap<>();
         files.put(SERVICE_ACCOUNTS, WorkloadManifests.serviceAccounts(plan));
-        files.put(WORKLOADS, WorkloadManifests.workloads(plan));
+        files.put(WORKLOADS, WorkloadManifests.workloads(plan, keepBindingLabel));
         files.put(SCRIPT, FederatedCredentialScript.render(plan));
         files.put(REPORT, MigrationReport.markdown(plan, List.of(SERVICE_ACCOUNTS, WORKLOADS, SCRIPT)));
         return new PodIdentityMigration(Map.copyOf(files), MigrationReport.summary(plan));

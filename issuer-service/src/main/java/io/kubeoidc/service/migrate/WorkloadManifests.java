@@ -18,6 +18,8 @@ final class WorkloadManifests {
     /** What kube-apiserver fills in: an apply of a copy that kept them would be refused or fight the server. */
     private static final List<String> SERVER_METADATA = List.of("uid", "resourceVersion", "generation",
             "creationTimestamp", "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds");
+    private static final List<String> JOB_GENERATED_LABELS = List.of("controller-uid", "batch.kubernetes.io/controller-uid",
+            "job-name", "batch.kubernetes.io/job-name");
     private static final List<String> SERVER_ANNOTATIONS = List.of("kubectl.kubernetes.io/last-applied-configuration",
             "deployment.kubernetes.io/revision");
 
@@ -42,16 +44,18 @@ final class WorkloadManifests {
         return dump("ServiceAccounts for Workload Identity; apply them before the workloads", docs);
     }
 
-    static String workloads(MigrationPlan plan) {
-        return dump("Workloads moved to Workload Identity; apply after the service accounts and federated credentials",
-                plan.workloads().stream().map(WorkloadManifests::rewrite).toList());
+    /** @param keepBindingLabel for the side-by-side phase: NMI still serves the pods while the new path is verified */
+    static String workloads(MigrationPlan plan, boolean keepBindingLabel) {
+        return dump("Workloads moved to Workload Identity; apply after the service accounts and federated credentials"
+                        + (keepBindingLabel ? "\n# Side by side: the pods keep aadpodidbinding, so NMI still answers them" : ""),
+                plan.workloads().stream().map(m -> rewrite(m, keepBindingLabel)).toList());
     }
 
     /**
      * A copy of the workload without server-set fields and status, whose pods run as the new service account, carry
-     * the webhook's label, and no longer the aadpodidbinding one.
+     * the webhook's label, and (unless kept for a side-by-side phase) no longer the aadpodidbinding one.
      */
-    static Map<String, Object> rewrite(MigratedWorkload m) {
+    static Map<String, Object> rewrite(MigratedWorkload m, boolean keepBindingLabel) {
         Map<String, Object> doc = Tree.deepCopy(m.workload().manifest().body());
         doc.remove("status");
         Map<String, Object> metadata = Tree.child(doc, List.of("metadata"));
@@ -64,7 +68,14 @@ final class WorkloadManifests {
         }
         Map<String, Object> template = Tree.child(doc, Workload.templatePath(m.workload().kind()));
         Map<String, Object> labels = Tree.child(template, List.of("metadata", "labels"));
-        labels.remove(Workload.BINDING_LABEL);
+        if (!keepBindingLabel) {
+            labels.remove(Workload.BINDING_LABEL);
+        }
+        if (m.workload().kind().equals("Job") && !Boolean.TRUE.equals(Tree.map(doc.get("spec")).get("manualSelector"))) {
+            // The Job controller generated these from the old Job's uid; a new Job that names them is refused.
+            Tree.map(doc.get("spec")).remove("selector");
+            JOB_GENERATED_LABELS.forEach(labels::remove);
+        }
         labels.put(USE, "true");
         Map<String, Object> spec = Tree.child(template, List.of("spec"));
         spec.remove("serviceAccount");

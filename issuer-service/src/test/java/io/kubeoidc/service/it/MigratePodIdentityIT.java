@@ -34,6 +34,30 @@ class MigratePodIdentityIT {
         }
     }
 
+    /** Each workload's kind, namespace, name, service account, webhook label and whether aadpodidbinding is there, as PyYAML reads them. */
+    private static List<String> podTemplates(Path dir, String file) throws Exception {
+        String py = "import sys, yaml\n"
+                + "docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]\n"
+                + "for d in docs:\n"
+                + "    t = d if d['kind'] == 'Pod' else d['spec']['jobTemplate']['spec']['template'] if d['kind'] == 'CronJob'"
+                + " else d['spec']['template']\n"
+                + "    print(d['kind'], d['metadata']['namespace'], d['metadata']['name'], t['spec']['serviceAccountName'],"
+                + " repr(t['metadata']['labels'].get('azure.workload.identity/use')), 'aadpodidbinding' in t['metadata']['labels'])\n";
+        Files.writeString(dir.resolve("check.py"), py);
+        assertThat(bash(dir, "/usr/bin:/bin", "/usr/bin/python3", "check.py", file)).isZero();
+        return Files.readString(dir.resolve("bash.log")).lines().toList();
+    }
+
+    /** The side-by-side phase: the same service accounts, and the pods keep aadpodidbinding so NMI still answers. */
+    @Test
+    void keepAadpodidbindingLeavesTheLabelForTheSideBySidePhase() throws Exception {
+        var r = JarProcess.run(work, "migrate", "pod-identity", "--issuer", ISSUER, "--out", "out", "--keep-aadpodidbinding",
+                TestData.podIdentity("identities.yaml").toString(), TestData.podIdentity("workloads.yaml").toString());
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(podTemplates(work, "out/workloads.yaml")).hasSize(6)
+                .allSatisfy(line -> assertThat(line).endsWith(" 'true' True"));
+    }
+
     @Test
     void writesManifestsScriptAndReportAndTheScriptCallsAzWithExactArguments() throws Exception {
         var r = JarProcess.runSeparated(work, "migrate", "pod-identity", "--issuer", ISSUER, "--out", "out",
@@ -62,16 +86,7 @@ class MigratePodIdentityIT {
                         + " shop/reader (`0d9c8b7a-6f5e-4d3c-2b1a-0f9e8d7c6b5a`) |");
 
         // PyYAML reads what kubectl would apply: the webhook's label is the string "true".
-        String py = "import sys, yaml\n"
-                + "docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]\n"
-                + "for d in docs:\n"
-                + "    t = d if d['kind'] == 'Pod' else d['spec']['jobTemplate']['spec']['template'] if d['kind'] == 'CronJob'"
-                + " else d['spec']['template']\n"
-                + "    print(d['kind'], d['metadata']['namespace'], d['metadata']['name'], t['spec']['serviceAccountName'],"
-                + " repr(t['metadata']['labels'].get('azure.workload.identity/use')), 'aadpodidbinding' in t['metadata']['labels'])\n";
-        Files.writeString(work.resolve("check.py"), py);
-        assertThat(bash(work, "/usr/bin:/bin", "/usr/bin/python3", "check.py", "out/workloads.yaml")).isZero();
-        assertThat(Files.readString(work.resolve("bash.log")).lines()).containsExactly(
+        assertThat(podTemplates(work, "out/workloads.yaml")).containsExactly(
                 "CronJob billing invoices invoices-workload-identity 'true' False",
                 "Deployment shop orders orders 'true' False",
                 "StatefulSet shop ledger ledger-workload-identity 'true' False",

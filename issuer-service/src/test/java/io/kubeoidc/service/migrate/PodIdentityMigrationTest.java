@@ -108,7 +108,7 @@ class PodIdentityMigrationTest {
 
     @Test
     void workloadsRunAsTheNewServiceAccountWithTheWebhookLabelAndWithoutServerFields() {
-        List<Map<String, Object>> docs = yamlDocuments(WorkloadManifests.workloads(documented()));
+        List<Map<String, Object>> docs = yamlDocuments(WorkloadManifests.workloads(documented(), false));
         assertThat(docs).hasSize(6);
         Map<String, Object> orders = docs.get(1);
         assertThat(orders).doesNotContainKey("status");
@@ -121,7 +121,7 @@ class PodIdentityMigrationTest {
                 .containsEntry("containers", List.of(Map.of("image", "registry.example.com/orders:1.4.2", "name", "orders")));
         assertThat(Tree.at(orders, List.of("spec", "selector"))).isEqualTo(Map.of("matchLabels", Map.of("app", "orders")));
         // The label must be the string "true": the webhook's object selector does not match a boolean.
-        assertThat(WorkloadManifests.workloads(documented())).contains("azure.workload.identity/use: 'true'");
+        assertThat(WorkloadManifests.workloads(documented(), false)).contains("azure.workload.identity/use: 'true'");
 
         Map<String, Object> agent = Tree.at(docs.get(3), List.of("spec", "template", "spec"));
         assertThat(agent).containsEntry("serviceAccountName", "agent-workload-identity").doesNotContainKey("serviceAccount");
@@ -131,6 +131,17 @@ class PodIdentityMigrationTest {
         Map<String, Object> pod = docs.get(5);
         assertThat(Tree.at(pod, List.of("metadata", "labels"))).isEqualTo(Map.of("azure.workload.identity/use", "true"));
         assertThat(Tree.map(pod.get("spec"))).containsEntry("serviceAccountName", "demo-workload-identity");
+    }
+
+    @Test
+    void sideBySideTheBindingLabelStaysAndAJobLosesWhatItsControllerGenerated() {
+        List<Map<String, Object>> docs = yamlDocuments(WorkloadManifests.workloads(documented(), true));
+        assertThat(Tree.at(docs.get(1), List.of("spec", "template", "metadata", "labels"))).isEqualTo(Map.of(
+                "aadpodidbinding", "orders", "app", "orders", "azure.workload.identity/use", "true"));
+        Map<String, Object> job = docs.get(4);
+        assertThat(Tree.map(job.get("spec"))).doesNotContainKey("selector");
+        assertThat(Tree.at(job, List.of("spec", "template", "metadata", "labels"))).isEqualTo(Map.of(
+                "aadpodidbinding", "legacy", "azure.workload.identity/use", "true"));
     }
 
     @Test
@@ -173,8 +184,10 @@ class PodIdentityMigrationTest {
         assertThat(plan.findings(Finding.Category.NOTE)).extracting(Finding::text).containsExactly(
                 "Deployment preview/invoices-preview has aadpodidbinding=invoices, which no AzureIdentityBinding in the"
                         + " input selects for it: it had no identity, so it is left out",
-                "Job shop/once: a job's pod template cannot change in place; delete it and create it from the new manifest",
-                "Pod shop/demo: a pod's pod template cannot change in place; delete it and create it from the new manifest",
+                "Job shop/once: kube-apiserver does not let a Job change its pod template; delete it and create it from"
+                        + " the new manifest",
+                "Pod shop/demo: kube-apiserver does not let a Pod change its pod template; delete it and create it from"
+                        + " the new manifest",
                 "Pod shop/orders-5d8f7c9b4-x2k9p is managed by ReplicaSet/orders-5d8f7c9b4: left out; its controller's"
                         + " manifest carries the label, migrate that",
                 "service account shop/orders also runs Deployment shop/web, which had no identity: federated, it lets"
@@ -255,7 +268,7 @@ class PodIdentityMigrationTest {
 
     private void refused(String yaml, String message) throws Exception {
         Path file = Files.writeString(tmp.resolve("bad.yaml"), yaml);
-        assertThatThrownBy(() -> PodIdentityMigration.plan(List.of(file), ISSUER))
+        assertThatThrownBy(() -> PodIdentityMigration.plan(List.of(file), ISSUER, false))
                 .isInstanceOf(MigrationInputException.class).hasMessage(message.replace("{file}", file.toString()));
     }
 
