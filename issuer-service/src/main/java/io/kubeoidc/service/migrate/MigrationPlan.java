@@ -122,27 +122,34 @@ record MigrationPlan(String issuer, List<MigratedWorkload> workloads, List<Servi
                         + ") selects no workload in the input: no federated credential is made for it"));
             }
         }
+        findings.addAll(leftBehind(in));
+        findings.sort(Comparator.comparing(Finding::category));
+        return new MigrationPlan(issuer, List.copyOf(migrated), List.copyOf(accounts), credentials, List.copyOf(findings));
+    }
+
+    /** What stays behind in Azure and in the cluster whatever the workloads do: secrets, tenants, exceptions. */
+    private static List<Finding> leftBehind(PodIdentityInput in) {
+        List<Finding> found = new ArrayList<>();
         for (AzureIdentity i : in.identities()) {
             if (i.servicePrincipal()) {
-                findings.add(new Finding(Finding.Category.SECRET, "AzureIdentity " + i.ref() + " (" + i.typeName()
+                found.add(new Finding(Finding.Category.SECRET, "AzureIdentity " + i.ref() + " (" + i.typeName()
                         + ", client ID " + Text.printable(i.clientId()) + "): once its workloads run on Workload Identity,"
                         + " remove the " + (i.type() == 1 ? "client secret" : "certificate") + " from the app registration"
                         + " (az ad app credential list / delete --id CLIENT_ID --key-id KEY_ID)"
                         + (i.secret() == null ? "" : " and delete Secret " + Text.printable(i.secret()))));
             }
             if (!i.auxiliaryTenants().isEmpty()) {
-                findings.add(new Finding(Finding.Category.NOTE, "AzureIdentity " + i.ref() + " also signs in to tenants "
+                found.add(new Finding(Finding.Category.NOTE, "AzureIdentity " + i.ref() + " also signs in to tenants "
                         + Text.printable(String.join(", ", i.auxiliaryTenants())) + ": the federated credential lives in its"
                         + " home tenant; code that reached the others must ask for tokens there itself"));
             }
         }
         for (IdentityException x : in.exceptions()) {
-            findings.add(new Finding(Finding.Category.EXCEPTION, "AzurePodIdentityException " + x.namespace() + "/"
+            found.add(new Finding(Finding.Category.EXCEPTION, "AzurePodIdentityException " + x.namespace() + "/"
                     + x.name() + " (pod labels " + Text.printable(x.podLabels().toString()) + "): Workload Identity does not"
                     + " intercept IMDS, so there is nothing to except; delete it with aad-pod-identity"));
         }
-        findings.sort(Comparator.comparing(Finding::category));
-        return new MigrationPlan(issuer, List.copyOf(migrated), List.copyOf(accounts), credentials, List.copyOf(findings));
+        return found;
     }
 
     /** MIC's rule: a namespaced identity serves only pods in its own namespace, through a binding in that namespace. */
