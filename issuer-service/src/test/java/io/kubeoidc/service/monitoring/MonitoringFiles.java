@@ -51,17 +51,26 @@ public final class MonitoringFiles {
         return out;
     }
 
-    /** Every PromQL expression of the dashboard's panels. */
+    /** Every PromQL expression of the dashboard's panels, and the series of its variables' label_values(...). */
     @SuppressWarnings("unchecked")
     public static List<String> dashboardExpressions() {
+        Map<String, Object> dashboard = load(DASHBOARD);
         List<String> out = new ArrayList<>();
-        for (Map<String, Object> panel : (List<Map<String, Object>>) load(DASHBOARD).get("panels")) {
+        for (Map<String, Object> panel : (List<Map<String, Object>>) dashboard.get("panels")) {
             for (Map<String, Object> t : (List<Map<String, Object>>) panel.getOrDefault("targets", List.of())) {
                 out.add((String) t.get("expr"));
             }
         }
+        for (Map<String, Object> v : (List<Map<String, Object>>) ((Map<String, Object>) dashboard.get("templating")).get("list")) {
+            Matcher m = LABEL_VALUES.matcher(String.valueOf(v.get("definition")));
+            if (m.matches()) {
+                out.add(m.group(1));
+            }
+        }
         return out;
     }
+
+    private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.+),\\s*\\w+\\)");
 
     /** The metric names of the service that the rules and the dashboard query. */
     public static Set<String> metricNames() {
