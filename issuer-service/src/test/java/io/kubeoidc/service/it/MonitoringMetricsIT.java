@@ -60,6 +60,38 @@ class MonitoringMetricsIT {
         }
     }
 
+    /**
+     * What the rotation and mirror alerts fire on, moving on a real service: a filesystem mirror verified at a URL
+     * where nothing listens never confirms, so the NEXT key of a short period waits at the gate, the mirror's
+     * unverified time grows and the rotation becomes overdue, while the service's own endpoint confirms.
+     */
+    @Test
+    void aShutGateShowsInTheGateMirrorAndOverdueMetrics() throws Exception {
+        int port = TestData.freePort();
+        int mgmt = TestData.freePort();
+        int nothingListens = TestData.freePort();
+        try (JarProcess service = JarProcess.start(work, "--server.port=" + port, "--management.server.port=" + mgmt,
+                "--issuer.url=https://oidc.example.com/monitoring", "--issuer.mirror.interval=1s",
+                "--issuer.mirror.filesystem.public-base-url=http://127.0.0.1:" + nothingListens + "/",
+                "--issuer.rotation.period=30s", "--issuer.rotation.publish-ahead=8s", "--issuer.http.max-age=5s",
+                "--issuer.tokens.max-lifetime=10m", "--issuer.rotation.retention=10m", "--issuer.rotation.max-keys=30",
+                "--issuer.rotation.check-interval=500ms").awaitReady(mgmt)) {
+            Await.await("the NEXT key waiting at the gate and the rotation overdue", JarProcess.LOADED_MACHINE, () -> {
+                Map<String, Double> s = samples(ServiceNode.get(mgmt, "/actuator/prometheus"));
+                return s.get("issuer_keys_state{state=\"NEXT\"}") == 1.0 && s.get("issuer_rotation_overdue_seconds") > 0;
+            });
+            Map<String, Double> s = samples(ServiceNode.get(mgmt, "/actuator/prometheus"));
+            assertThat(s).containsEntry("issuer_keys_state{state=\"ACTIVE\"}", 1.0)
+                    .containsEntry("issuer_rotation_gate_confirmed{target=\"filesystem\"}", 0.0)
+                    .containsEntry("issuer_rotation_gate_confirmed{target=\"http\"}", 1.0)
+                    .containsEntry("issuer_mirror_verified{mirror=\"filesystem\"}", 0.0);
+            // Never verified since the start: the unverified time is at least the time since the period began.
+            assertThat(s.get("issuer_mirror_unverified_seconds{mirror=\"filesystem\"}")).isGreaterThanOrEqualTo(
+                    s.get("issuer_rotation_overdue_seconds"));
+            assertThat(s.get("issuer_mirror_failures_total{mirror=\"filesystem\",reason=\"unreachable\"}")).isPositive();
+        }
+    }
+
     /** Each sample line of the exposition, by its series (name and labels as written), with its value. */
     private static Map<String, Double> samples(String exposition) {
         Map<String, Double> out = new TreeMap<>();
