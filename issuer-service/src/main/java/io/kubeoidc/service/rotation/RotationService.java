@@ -123,7 +123,11 @@ public class RotationService {
         return new GateStatus(confirmed, unchecked);
     }
 
+    /** NaN on a replica that does not rotate (an HA follower): the gate is the leader's, and it checks the targets. */
     private double confirmsNext(PublicationTarget t) {
+        if (leadership.rotationHold().isPresent()) {
+            return Double.NaN;
+        }
         var next = keys.current().stored().keySet().keys().stream()
                 .filter(k -> k.state() == io.kubeoidc.keyset.KeyState.NEXT).map(k -> k.kid()).toList();
         return next.isEmpty() || t.checked() && t.confirmedKids().containsAll(next) ? 1 : 0;
