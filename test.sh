@@ -20,6 +20,9 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/python3 ] || need+=(python3)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# prometheus: only its promtool, which checks and unit-tests monitoring/alerts.yaml (AlertRulesTest); installing
+# the package does not start a Prometheus server.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 if ! /usr/bin/python3 -c 'import grpc, grpc_tools, jwt, cryptography' >/dev/null 2>&1; then
   need+=(python3-grpcio python3-grpc-tools python3-jwt python3-cryptography)

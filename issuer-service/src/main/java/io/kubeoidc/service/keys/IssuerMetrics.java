@@ -1,5 +1,6 @@
 package io.kubeoidc.service.keys;
 
+import io.kubeoidc.keyset.KeyState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -18,6 +19,14 @@ class IssuerMetrics implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         Gauge.builder("issuer.keys.published", keys, k -> k.current().stored().keySet().keys().size())
                 .description("Keys in the published JWKS").register(registry);
+        for (KeyState state : KeyState.values()) {
+            Gauge.builder("issuer.keys.state", keys, k -> k.current().stored().keySet().keys().stream()
+                            .filter(key -> key.state() == state).count())
+                    .tag("state", state.name()).description("Published keys in each state (the key timeline)")
+                    .register(registry);
+        }
+        Gauge.builder("issuer.rotation.max.keys", keys, k -> k.settings().policy().maxKeys())
+                .description("issuer.rotation.max-keys: the cap on published keys").register(registry);
         Gauge.builder("issuer.keyset.revision", keys, k -> k.current().stored().keySet().revision())
                 .description("Revision of the key set being served").register(registry);
         Gauge.builder("issuer.keystore.reload.failing", keys, k -> k.lastReloadError() == null ? 0 : 1)

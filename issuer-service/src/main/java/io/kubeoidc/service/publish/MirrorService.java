@@ -25,6 +25,7 @@ public class MirrorService {
     private final Counter driftRepaired;
     private String publishedVersion;
     private Instant next = Instant.MIN;
+    private volatile Instant writingSince;
 
     public MirrorService(IssuerKeys keys, List<DocumentMirror> mirrors, Duration interval, Clock clock,
                          Leadership leadership, MeterRegistry registry) {
@@ -46,7 +47,21 @@ public class MirrorService {
             Gauge.builder("issuer.mirror.last.published.timestamp", m,
                             x -> x.state().lastPublished() == null ? 0 : x.state().lastPublished().getEpochSecond())
                     .tag("mirror", m.name()).register(registry);
+            Gauge.builder("issuer.mirror.unverified.seconds", m, this::unverifiedSeconds).tag("mirror", m.name())
+                    .description("How long this replica has written the mirror without a verified public copy; 0 while"
+                            + " verified or while another replica writes it").register(registry);
         }
+    }
+
+    /** Counted from the last verification, or from when this replica started writing (a new leader, a start). */
+    private double unverifiedSeconds(DocumentMirror m) {
+        Instant since = writingSince;
+        if (since == null || state(m).verified()) {
+            return 0;
+        }
+        Instant verified = m.state().lastVerified();
+        Instant from = verified != null && verified.isAfter(since) ? verified : since;
+        return Math.max(0, Duration.between(from, clock.instant()).toSeconds());
     }
 
     public List<DocumentMirror> mirrors() {
@@ -63,7 +78,11 @@ public class MirrorService {
     public synchronized void tick() {
         if (!leadership.writesMirrors()) {
             publishedVersion = null; // on taking over, publish and verify at once
+            writingSince = null;
             return;
+        }
+        if (writingSince == null) {
+            writingSince = clock.instant();
         }
         var snapshot = keys.current();
         Instant now = clock.instant();

@@ -61,6 +61,11 @@ public class RotationService {
         Gauge.builder("issuer.rotation.overdue.seconds", this, s -> s.status.overdueBy().toSeconds())
                 .description("How long the ACTIVE key has signed past its period because a gate stayed shut")
                 .register(registry);
+        for (PublicationTarget t : this.targets) {
+            Gauge.builder("issuer.rotation.gate.confirmed", t, this::confirmsNext).tag("target", t.name())
+                    .description("1 while this publication target confirms every NEXT key (or there is none): its"
+                            + " part of the rotation gate is open").register(registry);
+        }
         tick(); // bootstrap before the web server accepts requests
     }
 
@@ -116,6 +121,16 @@ public class RotationService {
             }
         }
         return new GateStatus(confirmed, unchecked);
+    }
+
+    /** NaN on a replica that does not rotate (an HA follower): the gate is the leader's, and it checks the targets. */
+    private double confirmsNext(PublicationTarget t) {
+        if (leadership.rotationHold().isPresent()) {
+            return Double.NaN;
+        }
+        var next = keys.current().stored().keySet().keys().stream()
+                .filter(k -> k.state() == io.kubeoidc.keyset.KeyState.NEXT).map(k -> k.kid()).toList();
+        return next.isEmpty() || t.checked() && t.confirmedKids().containsAll(next) ? 1 : 0;
     }
 
     private void count(Transition t) {

@@ -60,12 +60,23 @@ public class SignerCore {
     private volatile TokenSigner signer;
     private volatile String lastRefusal;
 
+    /** Every reason {@link #error} is called with: registered at start, so "no errors" reads 0, not "no data". */
+    static final List<String> ERROR_REASONS = List.of("invalid_claims", "signing_failed", "no_keys", "no_active_key",
+            "unconfirmed_active_key", "no_private_key");
+    /** The API versions the server answers as (SignerServer). */
+    static final List<String> APIS = List.of("v1", "v1alpha1");
+
     /** @param issuer the iss kube-apiserver sends (its first --service-account-issuer, our issuer.url) */
     public SignerCore(IssuerKeys keys, SignerSettings settings, String issuer, MeterRegistry registry) {
         this.keys = keys;
         this.settings = settings;
         this.policy = ClaimsPolicy.of(issuer, settings.maxTokenExpirationSeconds());
         this.registry = registry;
+        // Counters and the timer exist from the start, at zero, for alerts and dashboards (kids vary, so the
+        // per-kid counter still appears with its first token).
+        ERROR_REASONS.forEach(this::errors);
+        APIS.forEach(this::fetches);
+        latency(keys.settings().policy().keySpec().jwsAlgorithm());
     }
 
     public SignedParts sign(String claims) {
@@ -83,15 +94,12 @@ public class SignerCore {
         }
         signsByKid.computeIfAbsent(parts.kid(), kid -> Counter.builder("issuer.signer.sign.requests").tag("kid", kid)
                 .description("Tokens signed, by kid").register(registry)).increment();
-        latencyByAlg.computeIfAbsent(parts.algorithm(), alg -> Timer.builder("issuer.signer.sign.duration").tag("alg", alg)
-                .publishPercentileHistogram().description("Sign latency inside the service").register(registry))
-                .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        latency(parts.algorithm()).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         return parts;
     }
 
     public KeyList fetchKeys(String api) {
-        fetchesByApi.computeIfAbsent(api, a -> Counter.builder("issuer.signer.fetchkeys.requests").tag("api", a)
-                .description("FetchKeys calls").register(registry)).increment();
+        fetches(api).increment();
         KeySet set = keys.current().stored().keySet();
         if (set.isEmpty()) {
             // An empty or partial answer would make kube-apiserver drop its key cache; an error keeps it.
@@ -141,7 +149,21 @@ public class SignerCore {
     }
 
     private void error(String reason) {
-        errorsByReason.computeIfAbsent(reason, r -> Counter.builder("issuer.signer.errors").tag("reason", r)
-                .description("Sign and FetchKeys errors, by reason").register(registry)).increment();
+        errors(reason).increment();
+    }
+
+    private Counter errors(String reason) {
+        return errorsByReason.computeIfAbsent(reason, r -> Counter.builder("issuer.signer.errors").tag("reason", r)
+                .description("Sign and FetchKeys errors, by reason").register(registry));
+    }
+
+    private Counter fetches(String api) {
+        return fetchesByApi.computeIfAbsent(api, a -> Counter.builder("issuer.signer.fetchkeys.requests").tag("api", a)
+                .description("FetchKeys calls").register(registry));
+    }
+
+    private Timer latency(String algorithm) {
+        return latencyByAlg.computeIfAbsent(algorithm, alg -> Timer.builder("issuer.signer.sign.duration").tag("alg", alg)
+                .publishPercentileHistogram().description("Sign latency inside the service").register(registry));
     }
 }

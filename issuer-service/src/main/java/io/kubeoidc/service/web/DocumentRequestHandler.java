@@ -66,8 +66,9 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
         this.routes = Map.copyOf(routes);
         this.cacheControl = "public, max-age=" + maxAgeSeconds;
         Map<String, StatusCounters> byDocument = new java.util.HashMap<>();
-        routes.values().forEach(r -> byDocument.computeIfAbsent(r.name(), n -> new StatusCounters(n, registry)));
-        byDocument.put(NO_DOCUMENT, new StatusCounters(NO_DOCUMENT, registry));
+        // Each document's usual answer is counted from the start, at zero: a dashboard shows the series before traffic.
+        routes.values().forEach(r -> byDocument.computeIfAbsent(r.name(), n -> new StatusCounters(n, 200, registry)));
+        byDocument.put(NO_DOCUMENT, new StatusCounters(NO_DOCUMENT, 404, registry));
         this.counters = Map.copyOf(byDocument);
     }
 
@@ -80,13 +81,17 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
         private final java.util.concurrent.atomic.AtomicReferenceArray<Counter> byStatus =
                 new java.util.concurrent.atomic.AtomicReferenceArray<>(600);
 
-        StatusCounters(String document, MeterRegistry registry) {
+        StatusCounters(String document, int usual, MeterRegistry registry) {
             this.document = document;
             this.registry = registry;
+            counter(usual);
         }
 
         void increment(HttpResponseStatus status) {
-            int code = status.code();
+            counter(status.code()).increment();
+        }
+
+        private Counter counter(int code) {
             Counter c = byStatus.get(code);
             if (c == null) {
                 // Micrometer returns the same counter for the same name and tags, so a race registers it once.
@@ -94,7 +99,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
                         .description("Requests on the public port, by document and status").register(registry);
                 byStatus.set(code, c);
             }
-            c.increment();
+            return c;
         }
     }
 

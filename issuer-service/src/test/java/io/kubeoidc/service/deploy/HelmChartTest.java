@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import io.kubeoidc.service.monitoring.MonitoringFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,7 +25,8 @@ class HelmChartTest {
     @TempDir
     static Path helmHome;
 
-    record Result(int exit, String out) {}
+    /** @param out stdout; @param err stderr (helm logs there, e.g. each symlinked file it follows) */
+    record Result(int exit, String out, String err) {}
 
     static Result helm(String... args) throws Exception {
         Path helm = Path.of("../.tools/helm");
@@ -33,13 +35,15 @@ class HelmChartTest {
         }
         List<String> cmd = new ArrayList<>(List.of(helm.toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        Path stderr = Files.createTempFile(helmHome, "helm", ".err");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr.toFile());
         for (String v : List.of("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME")) {
             pb.environment().put(v, helmHome.resolve(v).toString());
         }
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Result(p.waitFor(), out);
+        int exit = p.waitFor();
+        return new Result(exit, out, Files.readString(stderr));
     }
 
     @SuppressWarnings("unchecked")
@@ -51,9 +55,14 @@ class HelmChartTest {
         return (T) cur;
     }
 
-    static List<Map<String, Object>> render(String example) throws Exception {
-        Result r = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve(example).toString());
-        assertThat(r.exit()).as(r.out()).isZero();
+    static List<Map<String, Object>> render(String example, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve(example).toString()));
+        args.addAll(List.of(more));
+        return parse(helm(args.toArray(String[]::new)));
+    }
+
+    static List<Map<String, Object>> parse(Result r) {
+        assertThat(r.exit()).as(r.err()).isZero();
         List<Map<String, Object>> docs = new ArrayList<>();
         for (Object d : new Yaml().loadAll(r.out())) {
             if (d != null) {
@@ -73,7 +82,7 @@ class HelmChartTest {
     @ValueSource(strings = {"publisher-configmap.yaml", "azure-workload-identity.yaml", "azure-connection-string-secret.yaml"})
     void everyExampleLintsAndRendersWhatMatters(String example) throws Exception {
         Result lint = helm("lint", "--strict", CHART.toString(), "-f", EXAMPLES.resolve(example).toString());
-        assertThat(lint.exit()).as(lint.out()).isZero();
+        assertThat(lint.exit()).as(lint.out() + lint.err()).isZero();
 
         List<Map<String, Object>> docs = render(example);
         Map<String, Object> deployment = kind(docs, "Deployment");
@@ -136,9 +145,62 @@ class HelmChartTest {
         Result http = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("publisher-configmap.yaml").toString(),
                 "--set", "issuer.url=http://oidc.example.com");
         assertThat(http.exit()).isNotZero();
-        assertThat(http.out()).contains("at '/issuer/url': 'http://oidc.example.com' does not match pattern");
+        assertThat(http.err()).contains("at '/issuer/url': 'http://oidc.example.com' does not match pattern");
         Result noKeys = helm("template", "oidc", CHART.toString(), "--set", "issuer.url=https://oidc.example.com");
         assertThat(noKeys.exit()).isNotZero();
-        assertThat(noKeys.out()).contains("publicKeys: set existingConfigMap");
+        assertThat(noKeys.err()).contains("publicKeys: set existingConfigMap");
+    }
+
+    /**
+     * The PrometheusRule is monitoring/alerts.yaml itself, through the chart's symlink: its spec equals the file's
+     * groups, and Prometheus's {{ $labels.x }} templating in the annotations survives Helm's own templating.
+     */
+    @Test
+    void prometheusRuleIsTheAlertsFileVerbatim() throws Exception {
+        assertThat(kind(render("publisher-configmap.yaml"), "PrometheusRule")).as("off by default").isNull();
+        Result r = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("publisher-configmap.yaml").toString(),
+                "--set", "metrics.prometheusRule.enabled=true", "--set", "metrics.prometheusRule.labels.release=prom");
+        Map<String, Object> rule = kind(parse(r), "PrometheusRule");
+        assertThat(at(rule, "apiVersion").toString()).isEqualTo("monitoring.coreos.com/v1");
+        assertThat(at(rule, "metadata", "labels", "release").toString()).isEqualTo("prom");
+        assertThat((Object) at(rule, "spec")).isEqualTo(MonitoringFiles.load(MonitoringFiles.ALERTS));
+        assertThat(r.out()).contains("summary: \"kube-oidc-issuer {{ $labels.instance }} is down\"");
+    }
+
+    /** The dashboard ConfigMap for Grafana's sidecar holds monitoring/dashboard.json byte for byte. */
+    @Test
+    void dashboardConfigMapIsTheDashboardFileVerbatim() throws Exception {
+        List<Map<String, Object>> docs = render("publisher-configmap.yaml", "--set", "metrics.grafanaDashboard.enabled=true",
+                "--set", "metrics.grafanaDashboard.annotations.grafana_folder=Identity");
+        Map<String, Object> cm = docs.stream().filter(d -> "ConfigMap".equals(d.get("kind"))
+                && d.toString().contains("grafana_dashboard")).findFirst().orElseThrow();
+        assertThat(at(cm, "metadata", "labels", "grafana_dashboard").toString()).isEqualTo("1");
+        assertThat(at(cm, "metadata", "annotations", "grafana_folder").toString()).isEqualTo("Identity");
+        String json = at(cm, "data", "kube-oidc-issuer.json");
+        assertThat(json).isEqualTo(MonitoringFiles.read(MonitoringFiles.DASHBOARD).stripTrailing()).contains("${datasource}");
+        assertThat(render("publisher-configmap.yaml")).noneMatch(d -> d.toString().contains("grafana_dashboard"));
+    }
+
+    /** helm package resolves the symlinks: the archive holds the files' contents, and renders the same rule. */
+    @Test
+    void packagedChartCarriesTheMonitoringFiles(@TempDir Path out) throws Exception {
+        Result pkg = helm("package", CHART.toString(), "-d", out.toString());
+        assertThat(pkg.exit()).as(pkg.err()).isZero();
+        Path tgz;
+        try (var files = Files.list(out)) {
+            tgz = files.filter(f -> f.toString().endsWith(".tgz")).findFirst().orElseThrow();
+        }
+        Process tar = new ProcessBuilder("tar", "-xzf", tgz.toString(), "-C", out.toString()).inheritIO().start();
+        assertThat(tar.waitFor()).isZero();
+        Path files = out.resolve("kube-oidc-issuer/files");
+        for (Path[] pair : new Path[][] {{files.resolve("alerts.yaml"), MonitoringFiles.ALERTS},
+                {files.resolve("dashboard.json"), MonitoringFiles.DASHBOARD}}) {
+            assertThat(Files.isSymbolicLink(pair[0])).as("%s in the archive", pair[0]).isFalse();
+            assertThat(Files.readString(pair[0])).isEqualTo(Files.readString(pair[1]));
+        }
+        Map<String, Object> rule = kind(parse(helm("template", "oidc", tgz.toString(), "-f",
+                EXAMPLES.resolve("publisher-configmap.yaml").toString(), "--set", "metrics.prometheusRule.enabled=true")),
+                "PrometheusRule");
+        assertThat((Object) at(rule, "spec")).isEqualTo(MonitoringFiles.load(MonitoringFiles.ALERTS));
     }
 }
