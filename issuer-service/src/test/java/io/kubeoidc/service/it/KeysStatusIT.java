@@ -103,13 +103,19 @@ class KeysStatusIT {
         assertThat(r.exitCode()).as(r.output()).isZero();
     }
 
+    /** A store and its kids, each as openssl computes it from the key files. */
+    record Rotated(Path keys, String active, String verifyOnly, String next) {}
+
     /** sa.key imported ACTIVE, a public key imported VERIFY_ONLY with a removal date, then `keys rotate`. */
-    private Path importAndRotate() throws Exception {
+    private Rotated importAndRotate() throws Exception {
         ok(JarProcess.run(work, "keys", "import", "--keys-dir", "data/keys", TestData.pem("kubeadm-sa.key").toString()));
         ok(JarProcess.run(work, "keys", "import", "--verify-only", "--remove-after", "7d", "--keys-dir", "data/keys",
                 TestData.pem("ec-p256.spki.pem").toString()));
         ok(JarProcess.run(work, "keys", "rotate", "--keys-dir", "data/keys", "--reason", "drill"));
-        return work.resolve("data/keys").toAbsolutePath();
+        Path keys = work.resolve("data/keys").toAbsolutePath();
+        String active = TestData.opensslKid(TestData.pem("kubeadm-sa.key"), false);
+        String verifyOnly = TestData.opensslKid(TestData.pem("ec-p256.spki.pem"), true);
+        return new Rotated(keys, active, verifyOnly, generatedKid(keys, active, verifyOnly));
     }
 
     /** The kid of the key `keys rotate` generated: the one .pub file in the store that is neither import. */
@@ -128,10 +134,11 @@ class KeysStatusIT {
 
     @Test
     void jsonOfImportedAndRotatedKeysMatchesOpensslAndTheKeySet() throws Exception {
-        Path keys = importAndRotate();
-        String active = TestData.opensslKid(TestData.pem("kubeadm-sa.key"), false);
-        String verifyOnly = TestData.opensslKid(TestData.pem("ec-p256.spki.pem"), true);
-        String next = generatedKid(keys, active, verifyOnly);
+        Rotated store = importAndRotate();
+        Path keys = store.keys();
+        String active = store.active();
+        String verifyOnly = store.verifyOnly();
+        String next = store.next();
         // The generated key's private half is where the document says, and is the same key.
         assertThat(TestData.opensslKid(keys.resolve(next + ".key"), false)).isEqualTo(next);
 
@@ -202,11 +209,11 @@ class KeysStatusIT {
     /** The human timeline: past times, estimates for what is ahead, every line within 100 columns. */
     @Test
     void textTimelineShowsWhereTheRotationStands() throws Exception {
-        Path keys = importAndRotate();
-        String active = TestData.opensslKid(TestData.pem("kubeadm-sa.key"), false);
-        String verifyOnly = TestData.opensslKid(TestData.pem("ec-p256.spki.pem"), true);
-        String next = generatedKid(keys, active, verifyOnly);
-        Map<String, Map<String, Object>> stored = keysetEntries(keys);
+        Rotated store = importAndRotate();
+        Map<String, Map<String, Object>> stored = keysetEntries(store.keys());
+        String active = store.active();
+        String verifyOnly = store.verifyOnly();
+        String next = store.next();
         DateTimeFormatter minute = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
         String published = minute.format(Instant.parse((String) stored.get(active).get("created")));
 
