@@ -27,6 +27,8 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if ! /usr/bin/python3 -c 'import grpc, grpc_tools, jwt, cryptography' >/dev/null 2>&1; then
   need+=(python3-grpcio python3-grpc-tools python3-jwt python3-cryptography)
 fi
+# jsonschema: KeysStatusIT validates `keys status --output json` against docs/keys-status.schema.json with it.
+/usr/bin/python3 -c 'import jsonschema' >/dev/null 2>&1 || need+=(python3-jsonschema)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing: ${need[*]}"

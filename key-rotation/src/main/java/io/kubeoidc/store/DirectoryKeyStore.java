@@ -310,7 +310,8 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         steps.reached("written " + name);
     }
 
-    private Path privateFile(String kid) {
+    /** Where the private half of {@code kid} lives (while it can sign), for `keys status --output json`. */
+    public Path privateFile(String kid) {
         return dir.resolve(kid + ".key");
     }
 

@@ -8,11 +8,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "list", mixinStandardHelpOptions = true, description = "Print every key: kid, algorithm, size, state, since when, and origin.",
+@Command(name = "list", mixinStandardHelpOptions = true, description = "Print every key: kid, algorithm, size, state, since when, and origin (with --output json, the"
+                + " same document as `keys status --output json`).",
         exitCodeListHeading = ExitCodes.HEADING, exitCodeList = {ExitCodes.PRINTED, ExitCodes.READ_FAILED, ExitCodes.USAGE})
 final class KeysListCommand implements Callable<Integer> {
     @Mixin
     StoreOptions dir;
+
+    @Mixin
+    OutputOption output;
 
     @Spec
     CommandSpec spec;
@@ -20,6 +24,10 @@ final class KeysListCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
+        if (output.json()) {
+            out.println(dir.json());
+            return 0;
+        }
         var set = dir.loadOrSayEmpty(out);
         if (set == null) {
             return 0;

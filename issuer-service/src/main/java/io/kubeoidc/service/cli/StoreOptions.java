@@ -115,6 +115,27 @@ final class StoreOptions {
         return set;
     }
 
+    /** What `keys list|status --output json` print, for the store as it is now. */
+    String json() {
+        var set = store().load().keySet();
+        return KeysDocument.of(set, describe(set), policy(), storeOrNew().recordedPolicy().isPresent(), this::custody,
+                java.time.Instant.now()).toJson();
+    }
+
+    /** The store as `--output json` describes it. */
+    KeysDocument.Store describe(io.kubeoidc.keyset.KeySet set) {
+        KeyStore s = store();
+        return new KeysDocument.Store(s instanceof EtcdKeyStore ? "etcd" : "directory",
+                s instanceof DirectoryKeyStore d ? d.directory().toString() : s.describe(), set.revision(),
+                set.keysChangedAt() == null ? null : set.keysChangedAt().toString());
+    }
+
+    /** Where the private half of {@code kid} lives. */
+    KeysDocument.Custody custody(String kid) {
+        return store() instanceof EtcdKeyStore e ? new KeysDocument.Custody("etcd", e.privateKeySlot(kid))
+                : new KeysDocument.Custody("files", ((DirectoryKeyStore) store()).privateFile(kid).toString());
+    }
+
     /** The policy the service last ran with, or the defaults. */
     RotationPolicy policy() {
         return storeOrNew().recordedPolicy().orElseGet(() -> RotationPolicy.defaults(Duration.ofHours(1)));

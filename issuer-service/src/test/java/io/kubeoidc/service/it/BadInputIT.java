@@ -287,6 +287,9 @@ class BadInputIT {
                 usage("--remove-after without --verify-only", "--remove-after applies to --verify-only imports: an"
                         + " imported signing key stays until rotation retires it",
                         "keys", "import", "--keys-dir", "data/keys", "--remove-after", "7d", "{pem}/ec-p256.sec1.pem"),
+                usage("keys status --output of an unknown format", "Invalid value for option '--output': 'yaml' is not"
+                        + " an output format; use one of [text, json]", "keys", "status", "--keys-dir", "data/keys",
+                        "--output", "yaml"),
                 usage("ha status without endpoints", "--etcd-endpoints (or $ISSUER_KEYS_ETCD_ENDPOINTS) is required",
                         "ha", "status"),
                 usage("etcd without a key-encryption key", "--etcd-endpoints needs --encryption-key-file (the"

@@ -119,7 +119,8 @@ class CommandLineIT {
     /** `cmd > file`: what a command prints with print() (not println) once reached no file at all. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"render static-pod --issuer https://oidc.example.com", "completion",
-            "keys list --keys-dir data/keys", "keys status --keys-dir data/keys", "--version", "--help"})
+            "keys list --keys-dir data/keys", "keys status --keys-dir data/keys", "keys status --keys-dir data/keys --output json",
+            "--version", "--help"})
     void outputRedirectedToAFileIsComplete(String args) throws Exception {
         copyStore();
         var r = JarProcess.runSeparated(work, args.split(" "));
@@ -204,6 +205,10 @@ class CommandLineIT {
                 exit(KEYS + " status", 0, "a store", "keys", "status", dir),
                 exit(KEYS + " status", 1, "no such directory", "keys", "status", missing),
                 exit(KEYS + " status", 2, "a stray argument", "keys", "status", dir, "extra"),
+                exit(KEYS + " status", 0, "the JSON document", "keys", "status", dir, "--output=json"),
+                exit(KEYS + " status", 2, "an unknown output format", "keys", "status", dir, "--output=yaml"),
+                exit(KEYS + " list", 0, "the JSON document", "keys", "list", dir, "--output=json"),
+                exit(KEYS + " list", 2, "an unknown output format", "keys", "list", dir, "--output=Json"),
                 exit(KEYS + " rotate", 0, "rotate now", "keys", "rotate", dir),
                 exit(KEYS + " rotate", 1, "--emergency without --yes", "keys", "rotate", dir, "--emergency", "--revoke",
                         VERIFY_ONLY_KID),

@@ -56,6 +56,22 @@ final class TestData {
         return file;
     }
 
+    /**
+     * The kid of a PEM key file as openssl computes it: base64url of the SHA-256 of the SubjectPublicKeyInfo DER
+     * (kubernetes.md's rule), for a private key or, with {@code publicKey}, a public one.
+     */
+    static String opensslKid(Path pem, boolean publicKey) throws Exception {
+        String pubin = publicKey ? "-pubin " : "";
+        Process p = new ProcessBuilder("sh", "-c", "openssl pkey " + pubin + "-in \"$1\" -pubout -outform DER"
+                + " | openssl dgst -sha256 -binary | openssl base64 -A | tr '+/' '-_' | tr -d '='", "kid", pem.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String kid = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).strip();
+        if (p.waitFor() != 0 || kid.length() != 43) {
+            throw new IllegalStateException("openssl could not compute the kid of " + pem + ": '" + kid + "'");
+        }
+        return kid;
+    }
+
     static boolean portFree(int port) {
         return io.kubeoidc.testing.FreePorts.free(port);
     }

@@ -84,6 +84,11 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
         return etcd.describe();
     }
 
+    /** The etcd key that holds the sealed private half of {@code kid} (while it can sign). */
+    public String privateKeySlot(String kid) {
+        return etcd.settings().prefix() + PRIVATE + kid;
+    }
+
     static final String POLICY = "policy";
 
     /** Authenticated like the key set: the CLI generates keys with its algorithm, so nobody without the key may set it. */
@@ -193,7 +198,7 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
             }
             keep.add(k.kid());
             if (!current.keys.signingKeys().containsKey(k.kid())) {
-                String slot = etcd.settings().prefix() + PRIVATE + k.kid();
+                String slot = privateKeySlot(k.kid());
                 ops.add(Op.put(etcd.key(PRIVATE + k.kid()), ByteSequence.from(box.seal(PemKeyWriter.privateKey(priv), slot)),
                         PutOption.DEFAULT));
             }
