@@ -54,7 +54,8 @@ public final class BlobCheck {
                 System.out.println("round " + round + " FAILED: read back '" + read + "' instead of '" + text + "'");
                 return false;
             }
-            System.out.println("round " + round + " ok: wrote and read back " + blob.getBlobUrl());
+            System.out.println("round " + round + " ok: wrote and read back " + blob.getAccountUrl() + "/"
+                    + blob.getContainerName() + "/" + blob.getBlobName());
             return true;
         } catch (RuntimeException e) {
             // The credential's message carries Entra's error (AADSTSnnnnnn: ...), which is what an operator needs.
