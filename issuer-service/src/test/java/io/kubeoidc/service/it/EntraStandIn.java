@@ -258,6 +258,12 @@ final class EntraStandIn implements AutoCloseable {
                     + " using a case-sensitive comparison.");
         }
         String sub = claims.getSubject();
+        if (forAudience.stream().noneMatch(c -> c.subject().equals(sub))
+                && forAudience.stream().anyMatch(c -> c.subject().equalsIgnoreCase(sub))) {
+            // Matching is case-sensitive since 2024; Entra names the case-only miss apart.
+            return error(400, "invalid_request", 7002138, "The federated identity credential subject matches with"
+                    + " case-insensitive comparison, but not with case-sensitive comparison: '" + sub + "'.");
+        }
         if (forAudience.stream().noneMatch(c -> c.subject().equals(sub))) {
             return error(400, "invalid_request", 700213, "No matching federated identity record found for presented"
                     + " assertion subject '" + sub + "'. Please note that the matching is done using a case-sensitive"

@@ -230,11 +230,15 @@ class EntraStandInTest {
 
     @Test
     void theSubjectMustBeAFederatedCredentialsExactly() throws Exception {
-        for (String sub : List.of("system:serviceaccount:shop:default", "system:serviceaccount:shop:Orders")) {
+        for (String sub : List.of("system:serviceaccount:shop:default", "system:serviceaccount:shop:orders ")) {
             Map<String, Object> c = claims();
             c.put("sub", sub);
             assertRefused(exchange(form(rs256(c))), 400, "AADSTS700213", "assertion subject '" + sub + "'");
         }
+        Map<String, Object> c = claims();
+        c.put("sub", "system:serviceaccount:shop:Orders");
+        assertRefused(exchange(form(rs256(c))), 400, "AADSTS7002138", "matches with case-insensitive comparison, but"
+                + " not with case-sensitive comparison: 'system:serviceaccount:shop:Orders'");
     }
 
     @Test
