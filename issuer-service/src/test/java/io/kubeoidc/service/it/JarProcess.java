@@ -234,7 +234,12 @@ final class JarProcess implements AutoCloseable {
      * can be just after the change it reports is visible from outside.
      */
     String awaitOutput(String text) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        return awaitOutput(text, Duration.ofSeconds(60));
+    }
+
+    /** As {@link #awaitOutput(String)}, for a line that comes after a start (e.g. a JVM's first round of work). */
+    String awaitOutput(String text, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
         String out = output();
         while (!out.contains(text) && System.nanoTime() < deadline) {
             Thread.sleep(100);
