@@ -166,6 +166,24 @@ class WorkloadChainIT {
         }
     }
 
+    /** A setting the workload cannot run without, or cannot read, is named before anything is contacted. */
+    @Test
+    void theWorkloadNamesAMissingOrBadSetting() throws Exception {
+        Path jar = workloadJar();
+        Map<String, String> env = new HashMap<>(Map.of("CONTAINER", CONTAINER));
+        try (JarProcess app = JarProcess.startOther(jar, work, JarProcess.SHORT_LIVED, env)) {
+            assertThat(app.awaitExit()).as(app.output()).isEqualTo(2);
+            assertThat(app.output()).contains("STORAGE_ACCOUNT_URL is not set (see examples/workload/README.md)");
+        }
+        env.put("STORAGE_ACCOUNT_URL", "https://127.0.0.1:1/devstoreaccount1");
+        env.put("CHECK_INTERVAL_SECONDS", "1m");
+        try (JarProcess app = JarProcess.startOther(jar, work, JarProcess.SHORT_LIVED, env)) {
+            assertThat(app.awaitExit()).as(app.output()).isEqualTo(2);
+            assertThat(app.output()).contains("CHECK_INTERVAL_SECONDS is '1m': give a whole number of seconds above 0,"
+                    + " or leave it unset for one round");
+        }
+    }
+
     /** The environment the azure-workload-identity webhook injects, and the example's own settings. */
     private static Map<String, String> workloadEnv(EntraStandIn entra, Azurite azurite, Path tokenFile) {
         Map<String, String> env = new HashMap<>();

@@ -28,7 +28,7 @@ public final class BlobCheck {
         String accountUrl = required(env, "STORAGE_ACCOUNT_URL");
         String container = required(env, "CONTAINER");
         String blobName = env.getOrDefault("BLOB_NAME", "workload-identity-check/" + env.getOrDefault("HOSTNAME", "local"));
-        String interval = env.get("CHECK_INTERVAL_SECONDS");
+        Duration interval = interval(env.get("CHECK_INTERVAL_SECONDS"));
 
         TokenCredential credential = new DefaultAzureCredentialBuilder().build();
         BlobContainerClient containerClient = new BlobServiceClientBuilder().endpoint(accountUrl).credential(credential)
@@ -40,7 +40,7 @@ public final class BlobCheck {
             if (interval == null) {
                 System.exit(ok ? 0 : 1);
             }
-            Thread.sleep(Duration.ofSeconds(Long.parseLong(interval)).toMillis());
+            Thread.sleep(interval.toMillis());
         }
     }
 
@@ -64,6 +64,25 @@ public final class BlobCheck {
         } finally {
             System.out.flush();
         }
+    }
+
+    /** CHECK_INTERVAL_SECONDS as a duration, null when unset (one round); exits 2 when it is not a positive number. */
+    private static Duration interval(String seconds) {
+        if (seconds == null || seconds.isBlank()) {
+            return null;
+        }
+        try {
+            long s = Long.parseLong(seconds.strip());
+            if (s > 0) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException notANumber) {
+            // reported below
+        }
+        System.err.println("CHECK_INTERVAL_SECONDS is '" + seconds + "': give a whole number of seconds above 0,"
+                + " or leave it unset for one round");
+        System.exit(2);
+        return null;
     }
 
     private static String required(Map<String, String> env, String name) {
