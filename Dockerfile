@@ -10,10 +10,12 @@ COPY .mvn .mvn
 COPY mvnw pom.xml ./
 COPY key-rotation/pom.xml key-rotation/pom.xml
 COPY issuer-service/pom.xml issuer-service/pom.xml
-RUN ./mvnw -q -B dependency:go-offline -DexcludeReactor=true || true
+# The reactor lists the example workload (examples/workload); the image builds only the service.
+COPY examples/workload/pom.xml examples/workload/pom.xml
+RUN ./mvnw -q -B -pl issuer-service -am dependency:go-offline -DexcludeReactor=true || true
 COPY key-rotation/src key-rotation/src
 COPY issuer-service/src issuer-service/src
-RUN ./mvnw -q -B -DskipTests package \
+RUN ./mvnw -q -B -pl issuer-service -am -DskipTests package \
     && issuer-service/src/main/docker/app-cds.sh extract issuer-service/target/issuer-service.jar /layers
 
 FROM eclipse-temurin:25-jre

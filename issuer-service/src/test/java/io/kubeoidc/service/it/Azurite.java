@@ -1,5 +1,6 @@
 package io.kubeoidc.service.it;
 
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.PublicAccessType;
@@ -7,6 +8,8 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,26 +22,55 @@ final class Azurite implements AutoCloseable {
 
     final int port;
     private final Path location;
+    private final SelfSignedTls tls;
     private Process process;
 
     Azurite(Path location) throws Exception {
+        this(location, null);
+    }
+
+    /**
+     * Over https with {@code tls}, and with OAuth ({@code --oauth basic}, which needs https): a bearer token is
+     * accepted when its iss, aud, nbf and exp are what Azure Storage's tokens carry (the signature is not checked),
+     * next to shared key and anonymous access to public containers. Plain http when {@code tls} is null.
+     */
+    Azurite(Path location, SelfSignedTls tls) throws Exception {
         this.port = TestData.freePort();
         this.location = location;
+        this.tls = tls;
         start();
     }
 
+    private String scheme() {
+        return tls == null ? "http" : "https";
+    }
+
+    /** The account's blob endpoint, e.g. for a client with a token credential. */
+    String accountUrl() {
+        return scheme() + "://127.0.0.1:" + port + "/devstoreaccount1";
+    }
+
     String connectionString() {
-        return "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + KEY
-                + ";BlobEndpoint=http://127.0.0.1:" + port + "/devstoreaccount1;";
+        return "DefaultEndpointsProtocol=" + scheme() + ";AccountName=devstoreaccount1;AccountKey=" + KEY
+                + ";BlobEndpoint=" + accountUrl() + ";";
     }
 
     String containerUrl(String container) {
-        return "http://127.0.0.1:" + port + "/devstoreaccount1/" + container + "/";
+        return accountUrl() + "/" + container + "/";
     }
 
-    BlobContainerClient publicContainer(String name) {
-        BlobContainerClient c = new BlobServiceClientBuilder().connectionString(connectionString()).buildClient()
-                .getBlobContainerClient(name);
+    /** A shared-key client of this account (trusting the test certificate when over https). */
+    BlobServiceClientBuilder client() throws Exception {
+        BlobServiceClientBuilder builder = new BlobServiceClientBuilder().connectionString(connectionString());
+        if (tls != null) {
+            builder.httpClient(new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
+                    .sslContext(tls.clientContext())).build());
+        }
+        return builder;
+    }
+
+    BlobContainerClient publicContainer(String name) throws Exception {
+        BlobContainerClient c = client().buildClient().getBlobContainerClient(name);
         c.createWithResponse(null, PublicAccessType.BLOB, null, null);
         return c;
     }
@@ -51,9 +83,13 @@ final class Azurite implements AutoCloseable {
         Files.createDirectories(location);
         // --skipApiVersionCheck: the Java SDK speaks a newer API version than Azurite knows (stack.md §5);
         // --disableTelemetry: otherwise Azurite ignores SIGTERM while it tries to reach the network.
-        process = new ProcessBuilder("node", bin.toString(), "--blobHost", "127.0.0.1", "--blobPort",
+        List<String> cmd = new ArrayList<>(List.of("node", bin.toString(), "--blobHost", "127.0.0.1", "--blobPort",
                 Integer.toString(port), "--location", location.toString(), "--skipApiVersionCheck",
-                "--disableTelemetry", "--silent").redirectErrorStream(true)
+                "--disableTelemetry", "--silent"));
+        if (tls != null) {
+            cmd.addAll(List.of("--cert", tls.cert.toString(), "--key", tls.key.toString(), "--oauth", "basic"));
+        }
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(location.resolve("azurite.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {

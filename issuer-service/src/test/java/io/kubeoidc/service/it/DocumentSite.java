@@ -1,6 +1,8 @@
 package io.kubeoidc.service.it;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -10,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
 
 /**
  * A plain static web server on 127.0.0.1 (the JDK's own HttpServer, not our code) that serves whatever a test
@@ -23,7 +26,19 @@ final class DocumentSite implements AutoCloseable {
     private final ServerSocket plain;
 
     DocumentSite() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        this(null);
+    }
+
+    /** Over https with {@code tls} (a server context), or plain http when it is null. */
+    DocumentSite(SSLContext tls) throws IOException {
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(loopback, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(loopback, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.createContext("/", exchange -> {
             try (exchange) {
                 Document d = documents.get(exchange.getRequestURI().getPath());
@@ -61,9 +76,9 @@ final class DocumentSite implements AutoCloseable {
         }
     }
 
-    /** http://127.0.0.1:PORT, without a trailing slash. */
+    /** http://127.0.0.1:PORT (https when it serves TLS), without a trailing slash. */
     String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
     }
 
     void publish(String path, String contentType, String body) {

@@ -71,6 +71,31 @@ final class JarProcess implements AutoCloseable {
         return new JarProcess(p, log);
     }
 
+    /**
+     * Another program's executable jar (e.g. the example workload), with exactly {@code env} as its environment
+     * (plus PATH and HOME): the same log, waits and stop as the service.
+     */
+    static JarProcess startOther(Path jar, Path workDir, List<String> jvmOptions, java.util.Map<String, String> env)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(javaBin()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        Path log = Files.createTempFile(jar.getFileName().toString(), ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        java.util.Map<String, String> inherited = pb.environment();
+        java.util.Map<String, String> kept = new java.util.HashMap<>();
+        for (String name : List.of("PATH", "HOME")) {
+            if (inherited.containsKey(name)) {
+                kept.put(name, inherited.get(name));
+            }
+        }
+        inherited.clear();
+        inherited.putAll(kept);
+        inherited.putAll(env);
+        return new JarProcess(pb.start(), log);
+    }
+
     /** As {@link #run(Path, String...)} with another copy of the jar (to test what is read next to it). */
     static Result runJar(Path jar, Path workDir, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-jar", jar.toAbsolutePath().toString()));
@@ -209,7 +234,12 @@ final class JarProcess implements AutoCloseable {
      * can be just after the change it reports is visible from outside.
      */
     String awaitOutput(String text) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        return awaitOutput(text, Duration.ofSeconds(60));
+    }
+
+    /** As {@link #awaitOutput(String)}, for a line that comes after a start (e.g. a JVM's first round of work). */
+    String awaitOutput(String text, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
         String out = output();
         while (!out.contains(text) && System.nanoTime() < deadline) {
             Thread.sleep(100);

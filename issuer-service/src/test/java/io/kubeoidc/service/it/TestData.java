@@ -82,8 +82,13 @@ final class TestData {
      * the signer signs only its own issuer and a bounded lifetime.
      */
     static String kubeClaims(String issuer, String subject) {
+        return kubeClaims(issuer, subject, java.time.Duration.ofSeconds(600));
+    }
+
+    /** As {@link #kubeClaims(String, String)}, valid for {@code lifetime} from now. */
+    static String kubeClaims(String issuer, String subject, java.time.Duration lifetime) {
         long now = System.currentTimeMillis() / 1000;
-        String json = "{\"aud\":[\"api://AzureADTokenExchange\"],\"exp\":" + (now + 600) + ",\"iat\":" + now
+        String json = "{\"aud\":[\"api://AzureADTokenExchange\"],\"exp\":" + (now + lifetime.toSeconds()) + ",\"iat\":" + now
                 + ",\"iss\":\"" + issuer + "\",\"nbf\":" + now + ",\"sub\":\"" + subject + "\"}";
         return java.util.Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
