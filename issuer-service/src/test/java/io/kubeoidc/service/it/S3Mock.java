@@ -106,19 +106,12 @@ public final class S3Mock implements AutoCloseable {
 
     /** SIGSTOP: a hung endpoint, connections accepted by the kernel but never answered until {@link #thaw()}. */
     void freeze() throws Exception {
-        signal("-STOP");
+        Azurite.signal(process, "-STOP");
     }
 
     /** SIGCONT: the frozen store answers again. */
     void thaw() throws Exception {
-        signal("-CONT");
-    }
-
-    private void signal(String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
-        if (kill.waitFor() != 0) {
-            throw new IllegalStateException("kill " + signal + " " + process.pid() + " failed");
-        }
+        Azurite.signal(process, "-CONT");
     }
 
     /** SIGKILL, frozen or not: the store is gone at once, its files stay for {@link #start()}. */
