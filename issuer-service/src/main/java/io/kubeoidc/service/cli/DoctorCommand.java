@@ -138,10 +138,8 @@ final class DoctorCommand implements Callable<Integer> {
         boolean https = "https".equals(URI.create(issuer).getScheme());
         if (https || !allowHttp) {
             check(https, "issuer uses https", "the issuer is " + URI.create(issuer).getScheme() + "://",
-                    rp == RelyingParty.AWS ? rp.tokenIssuer() + " (IAM creates OIDC providers for https URLs only)"
-                            : "AADSTS50166 (Entra cannot fetch the issuer's metadata)",
-                    "serve the documents over https with a publicly trusted certificate, e.g. the storage static website"
-                            + (rp == RelyingParty.AWS ? ", or S3 / CloudFront (docs/aws.md)" : ""));
+                    rp.notHttps(), "serve the documents over https with a publicly trusted certificate, e.g. "
+                            + rp.hosting());
         } else {
             out.println("WARN  issuer uses http (--allow-http): " + rp.answers() + " and kube-apiserver will refuse it");
         }
@@ -291,8 +289,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         List<String> aud = claims.getAudience();
         check(aud.contains(audience), "token aud contains " + audience, "aud is " + aud, rp.audienceError(),
-                "use the projected token the " + (rp == RelyingParty.AWS ? "pod identity" : "workload-identity")
-                        + " webhook mounts (audience " + audience + ")");
+                "use the projected token the " + rp.webhook() + " mounts (audience " + audience + ")");
         if (rp.subjectError() != null) {
             String sub = claims.getSubject();
             String[] parts = sub == null ? new String[0] : sub.split(":", -1);
@@ -315,13 +312,10 @@ final class DoctorCommand implements Callable<Integer> {
         int status = r.status();
         String problem = !r.answered() ? r.failure()
                 : "HTTP " + status + (status == 403 || status == 401 || status == 409
-                ? (rp == RelyingParty.AWS ? " (not public: a bucket policy allowing anonymous s3:GetObject on the"
-                + " prefix, or CloudFront with origin access control, docs/aws.md)"
-                : " (a private container: use the static website or blob-level public access)") : "");
+                ? " (" + rp.notPublic() + ")" : "");
         if (!check(r.answered() && status == 200, what + " is reachable anonymously at " + url, problem, rp.unreachable(),
                 !r.answered() ? fixFor(r.failure())
-                        : rp == RelyingParty.AWS ? "make it public: bucket policy or CloudFront, no firewall in front"
-                        : "make it public: static website ($web) or a public container, no firewall in front")) {
+                        : "make it public: " + rp.makePublic() + ", no firewall in front")) {
             return null;
         }
         String type = r.contentType();
