@@ -37,17 +37,15 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * Checks an issuer the way Entra ID does, and says which AADSTS error each failure would cause. Whatever is
- * published, doctor reports it as a FAIL line with the consequence and a fix, never as a stack trace.
+ * Checks an issuer the way Entra ID (or, with --for aws, AWS STS) does, and says which error each failure would
+ * cause. Whatever is published, doctor reports it as a FAIL line with the consequence and a fix, never as a stack
+ * trace.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = {"Check the issuer as Entra ID would: fetch discovery from the issuer URL, compare the issuer",
-                "exactly, fetch jwks_uri anonymously, check keys (and optionally a projected token).",
-                "Exits 0 only when every check passes, 1 when one fails, 2 on a usage error."})
+        description = {"Check the issuer as Entra ID (or AWS STS, --for aws) would: fetch discovery from the issuer",
+                "URL, compare the issuer exactly, fetch jwks_uri anonymously, check keys (and optionally a projected",
+                "token). Exits 0 only when every check passes, 1 when one fails, 2 on a usage error."})
 final class DoctorCommand implements Callable<Integer> {
-    static final String AUDIENCE = "api://AzureADTokenExchange";
-    private static final String UNREACHABLE = "AADSTS50166 / AADSTS90061 (request to the external OIDC endpoint failed)";
-    private static final String NO_KEY = "AADSTS7000272 (the token's kid is not in the issuer's metadata)";
     private static final String PUBLISH_UNCHANGED = "publish the service's documents unchanged (the mirror does);"
             + " do not edit them by hand";
 
@@ -61,6 +59,16 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Option(names = "--token", paramLabel = "FILE", description = "A projected service-account token to check.")
     Path token;
+
+    @Option(names = "--for", paramLabel = "entra|aws", defaultValue = "entra",
+            description = "Whose rules and errors: entra (Entra ID workload identity federation) or aws (AWS STS"
+                    + " AssumeRoleWithWebIdentity, IRSA). Default: ${DEFAULT-VALUE}.")
+    String relyingParty;
+
+    @Option(names = "--audience", paramLabel = "AUD",
+            description = "The token audience to expect (default: api://AzureADTokenExchange for entra,"
+                    + " sts.amazonaws.com for aws).")
+    String audience;
 
     @Option(names = "--allow-http", description = "Local trials only: report an http issuer as a warning, not a failure.")
     boolean allowHttp;
@@ -76,6 +84,7 @@ final class DoctorCommand implements Callable<Integer> {
     private int failed;
     private PrintWriter out;
     private RelyingPartyFetch fetch;
+    private RelyingParty rp;
 
     @Override
     public Integer call() {
@@ -103,11 +112,19 @@ final class DoctorCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--issuer: " + e.getMessage());
         }
         try {
+            rp = RelyingParty.named(relyingParty);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (audience == null || audience.isBlank()) {
+            audience = rp.audience();
+        }
+        try {
             fetch = new RelyingPartyFetch(DurationText.parse(timeout));
         } catch (picocli.CommandLine.TypeConversionException e) {
             throw new ParameterException(spec.commandLine(), "--timeout " + e.getMessage());
         }
-        // A typo in --keys-dir would otherwise read as an empty store and report every published kid as AADSTS7000272.
+        // A typo in --keys-dir would otherwise read as an empty store and report every published kid as missing.
         if (keysDir != null) {
             try {
                 StoreOptions.requireDirectory(keysDir, "--keys-dir");
@@ -121,10 +138,10 @@ final class DoctorCommand implements Callable<Integer> {
         boolean https = "https".equals(URI.create(issuer).getScheme());
         if (https || !allowHttp) {
             check(https, "issuer uses https", "the issuer is " + URI.create(issuer).getScheme() + "://",
-                    "AADSTS50166 (Entra cannot fetch the issuer's metadata)",
-                    "serve the documents over https with a publicly trusted certificate, e.g. the storage static website");
+                    rp.notHttps(), "serve the documents over https with a publicly trusted certificate, e.g. "
+                            + rp.hosting());
         } else {
-            out.println("WARN  issuer uses http (--allow-http): Entra ID and kube-apiserver will refuse it");
+            out.println("WARN  issuer uses http (--allow-http): " + rp.answers() + " and kube-apiserver will refuse it");
         }
         Map<String, Object> discovery = fetchJson("discovery document", IssuerConfig.discoveryUrlOf(issuer));
         PublishedJwks jwks = null;
@@ -151,7 +168,7 @@ final class DoctorCommand implements Callable<Integer> {
                 : withoutTrailingSlash(issuer).equals(withoutTrailingSlash(p)) ? "'" + p + "' differs in the trailing slash"
                 : "it says '" + p + "'";
         check(issuer.equals(published), "discovery issuer equals '" + issuer + "' exactly", how,
-                "AADSTS700211 / AADSTS70021 (no federated credential matches the token's issuer)",
+                rp.issuerMismatch(),
                 "make issuer.url, kube-apiserver --service-account-issuer and the credential's issuer identical");
     }
 
@@ -166,38 +183,41 @@ final class DoctorCommand implements Callable<Integer> {
             try {
                 IssuerConfig.of(issuer, s, true);
                 problem = allowHttp || s.startsWith("https:") ? null
-                        : "jwks_uri '" + s + "' uses http; Entra ID fetches keys over https only";
+                        : "jwks_uri '" + s + "' uses http; " + rp.answers() + " fetches keys over https only";
             } catch (InvalidIssuerException e) {
                 problem = e.getMessage();
             }
         }
-        return check(problem == null, "discovery has an https jwks_uri", problem, UNREACHABLE, PUBLISH_UNCHANGED)
+        return check(problem == null, "discovery has an https jwks_uri", problem, rp.unreachable(), PUBLISH_UNCHANGED)
                 ? (String) value : null;
     }
 
     private void checkKeys(PublishedJwks jwks) {
         if (!check(jwks.shapeProblem() == null, "JWKS has a 'keys' array", jwks.shapeProblem(),
-                NO_KEY + " for every token", PUBLISH_UNCHANGED + ": {\"keys\": [ ... ]}")) {
+                rp.noKey() + " for every token", PUBLISH_UNCHANGED + ": {\"keys\": [ ... ]}")) {
             return;
         }
         int n = jwks.entries();
         if (n == 0) {
-            check(false, "JWKS has at least one key", "'keys' is empty", NO_KEY + " for every token",
+            check(false, "JWKS has at least one key", "'keys' is empty", rp.noKey() + " for every token",
                     "check /actuator/health (mirror, rotation): the service publishes its ACTIVE key; an empty set"
                             + " was published by something else, or before the first key existed");
             return;
         }
-        check(n <= 100, "JWKS has at most 100 keys (has " + n + ")", "Entra reads only the first 100 keys",
-                "AADSTS7000272 for any kid past the first 100", "lower issuer.rotation.max-keys and remove verify-only keys");
+        if (rp.maxKeys() > 0) {
+            check(n <= rp.maxKeys(), "JWKS has at most " + rp.maxKeys() + " keys (has " + n + ")", rp.answers()
+                    + " reads only the first " + rp.maxKeys() + " keys", rp.noKey() + " for any kid past the first "
+                    + rp.maxKeys(), "lower issuer.rotation.max-keys and remove verify-only keys");
+        }
         check(jwks.unreadable().isEmpty(), "every key has kty, kid and its public members",
-                String.join("; ", jwks.unreadable()), NO_KEY + " for tokens signed with an unreadable key",
+                String.join("; ", jwks.unreadable()), rp.noKey() + " for tokens signed with an unreadable key",
                 PUBLISH_UNCHANGED);
         List<JWK> keys = jwks.keys();
         if (!keys.isEmpty()) {
             List<String> notRs256 = keys.stream().filter(k -> !JWSAlgorithm.RS256.equals(k.getAlgorithm()))
                     .map(k -> k.getKeyID() + " (" + (k.getAlgorithm() == null ? "no alg" : k.getAlgorithm()) + ")").toList();
             check(notRs256.isEmpty(), "every key is RS256", "not RS256: " + String.join(", ", notRs256),
-                    "AADSTS700027 for tokens they sign (Entra supports only RS256 signatures)",
+                    rp.notRs256() + ", for tokens they sign",
                     "use issuer.rotation.algorithm=RSA-2048 and rotate; import RSA keys only");
         }
         if (keysDir != null) {
@@ -220,13 +240,13 @@ final class DoctorCommand implements Callable<Integer> {
                 .map(ManagedKey::kid).filter(kid -> !published.contains(kid)).toList();
         check(set.active().isPresent() && missing.isEmpty(),
                 "the ACTIVE key and every key with live tokens are in the public JWKS",
-                set.active().isEmpty() ? "the store has no ACTIVE key" : "missing: " + missing, NO_KEY,
+                set.active().isEmpty() ? "the store has no ACTIVE key" : "missing: " + missing, rp.noKey(),
                 "check /actuator/health (mirror, rotation): the public copy is stale or not written");
     }
 
     private void checkToken(PublishedJwks jwks) {
-        String invalid = "AADSTS50027 (invalid JWT)";
-        String pass = "pass the projected token file, e.g. /var/run/secrets/azure/tokens/azure-identity-token in the pod";
+        String invalid = rp.badToken();
+        String pass = "pass the projected token file, e.g. " + rp.tokenFile() + " in the pod";
         SignedJWT jwt;
         JWTClaimsSet claims;
         try {
@@ -248,14 +268,14 @@ final class DoctorCommand implements Callable<Integer> {
         }
         JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
         check(JWSAlgorithm.RS256.equals(alg), "token is signed with RS256", "it is signed with " + alg,
-                "AADSTS700027 (Entra supports only RS256 signatures)", "sign with an RSA key: issuer.rotation.algorithm=RSA-2048");
+                rp.notRs256(), "sign with an RSA key: issuer.rotation.algorithm=RSA-2048");
         check(issuer.equals(claims.getIssuer()), "token iss equals the issuer", "iss is '" + claims.getIssuer() + "'",
-                "AADSTS700211", "kube-apiserver's --service-account-issuer must equal issuer.url");
+                rp.tokenIssuer(), "kube-apiserver's --service-account-issuer must equal issuer.url");
         String kid = jwt.getHeader().getKeyID();
         JWK key = jwks == null || kid == null ? null
                 : jwks.keys().stream().filter(k -> kid.equals(k.getKeyID())).findFirst().orElse(null);
         if (check(key != null, "token kid " + kid + " is in the public JWKS", jwks == null ? "no JWKS could be read" : "it is not",
-                NO_KEY, "the signing key was not published: check the mirror and rotation health")) {
+                rp.noKey(), "the signing key was not published: check the mirror and rotation health")) {
             String problem;
             try {
                 JWSVerifier verifier = new DefaultJWSVerifierFactory().createJWSVerifier(jwt.getHeader(),
@@ -265,14 +285,26 @@ final class DoctorCommand implements Callable<Integer> {
                 problem = "the published key cannot verify a " + alg + " signature (" + e.getMessage() + ")";
             }
             check(problem == null, "token signature verifies with the published key", problem,
-                    "AADSTS700027", "the published key does not match the signer's key");
+                    rp.badToken(), "the published key does not match the signer's key");
         }
         List<String> aud = claims.getAudience();
-        check(aud.contains(AUDIENCE), "token aud contains " + AUDIENCE, "aud is " + aud, "AADSTS700212",
-                "use the projected token the workload-identity webhook mounts (audience " + AUDIENCE + ")");
+        check(aud.contains(audience), "token aud contains " + audience, "aud is " + aud, rp.audienceError(),
+                "use the projected token the " + rp.webhook() + " mounts (audience " + audience + ")");
+        if (rp.subjectError() != null) {
+            String sub = claims.getSubject();
+            String[] parts = sub == null ? new String[0] : sub.split(":", -1);
+            boolean serviceAccount = parts.length == 4 && "system".equals(parts[0]) && "serviceaccount".equals(parts[1])
+                    && !parts[2].isEmpty() && !parts[3].isEmpty();
+            if (check(serviceAccount, "token sub names a service account (system:serviceaccount:NAMESPACE:NAME)",
+                    "sub is " + (sub == null ? "missing" : "'" + sub + "'"), rp.subjectError(),
+                    "use a service-account token projected by kubelet")) {
+                out.println("      the role's trust policy must allow " + withoutTrailingSlash(issuer).replaceFirst("^https?://", "")
+                        + ":sub = " + sub + " and :aud = " + audience);
+            }
+        }
         Date exp = claims.getExpirationTime();
         check(exp != null && exp.after(new Date()), "token has not expired", exp == null ? "it has no exp" : "it expired at " + exp,
-                "AADSTS700024", "re-read the token file: kubelet refreshes it at 80% of its lifetime");
+                rp.expired(), "re-read the token file: kubelet refreshes it at 80% of its lifetime");
     }
 
     private Map<String, Object> fetchJson(String what, String url) {
@@ -280,16 +312,18 @@ final class DoctorCommand implements Callable<Integer> {
         int status = r.status();
         String problem = !r.answered() ? r.failure()
                 : "HTTP " + status + (status == 403 || status == 401 || status == 409
-                ? " (a private container: use the static website or blob-level public access)" : "");
-        if (!check(r.answered() && status == 200, what + " is reachable anonymously at " + url, problem, UNREACHABLE,
+                ? " (" + rp.notPublic() + ")" : "");
+        if (!check(r.answered() && status == 200, what + " is reachable anonymously at " + url, problem, rp.unreachable(),
                 !r.answered() ? fixFor(r.failure())
-                        : "make it public: static website ($web) or a public container, no firewall in front")) {
+                        : "make it public: " + rp.makePublic() + ", no firewall in front")) {
             return null;
         }
         String type = r.contentType();
-        check(type.startsWith("application/json") || type.startsWith("application/jwk-set+json"),
-                what + " is served as JSON", "Content-Type is '" + type + "'", "AADSTS50166",
-                "store the blob with Content-Type application/json (the mirror does)");
+        if (rp.wrongType() != null) {
+            check(type.startsWith("application/json") || type.startsWith("application/jwk-set+json"),
+                    what + " is served as JSON", "Content-Type is '" + type + "'", rp.wrongType(),
+                    "store the blob with Content-Type application/json (the mirror does)");
+        }
         Object parsed;
         String why;
         try {
@@ -299,7 +333,7 @@ final class DoctorCommand implements Callable<Integer> {
             parsed = null;
             why = "it is not a JSON object (" + e.getMessage() + ")";
         }
-        if (!check(why == null, what + " parses as a JSON object", why, UNREACHABLE, PUBLISH_UNCHANGED)) {
+        if (!check(why == null, what + " parses as a JSON object", why, rp.unreachable(), PUBLISH_UNCHANGED)) {
             return null;
         }
         @SuppressWarnings("unchecked")
@@ -320,8 +354,8 @@ final class DoctorCommand implements Callable<Integer> {
         return "check that the URL is public and answers an anonymous GET";
     }
 
-    /** @param aadsts what Entra ID would answer, or null for a local problem Entra never sees */
-    private boolean check(boolean ok, String what, String problem, String aadsts, String fix) {
+    /** @param answer what the relying party would answer, or null for a local problem it never sees */
+    private boolean check(boolean ok, String what, String problem, String answer, String fix) {
         if (ok) {
             passed++;
             out.println("PASS  " + what);
@@ -329,8 +363,8 @@ final class DoctorCommand implements Callable<Integer> {
             failed++;
             out.println("FAIL  " + what);
             out.println("      " + problem);
-            if (aadsts != null) {
-                out.println("      Entra ID would answer: " + aadsts);
+            if (answer != null) {
+                out.println("      " + rp.answers() + " would answer: " + answer);
             }
             out.println("      Fix: " + fix);
         }

@@ -120,7 +120,7 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      * @param interval how often to read the public copies back and repair drift
      */
     public record Mirror(@DefaultValue("60s") Duration interval, @DefaultValue Azure azure,
-                         @DefaultValue Filesystem filesystem) {}
+                         @DefaultValue Filesystem filesystem, @DefaultValue S3 s3) {}
 
     /**
      * The same files under a directory, for any static web server; on by default (./data/public).
@@ -151,6 +151,23 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
                     + ", publicBaseUrl=" + publicBaseUrl + ", cacheControl=" + cacheControl + "]";
         }
     }
+
+    /**
+     * Amazon S3 or an S3-compatible store, enabled by a bucket. Credentials come from the AWS SDK's default chain
+     * (environment, profile, web identity, instance or container role), never from a property.
+     *
+     * @param bucket          the bucket; setting it enables the mirror
+     * @param prefix          key prefix, so several clusters can share one bucket ("cluster-a/")
+     * @param region          the bucket's region (also the signing region of an S3-compatible store)
+     * @param endpoint        an S3-compatible store's URL (MinIO, Ceph); unset for Amazon S3
+     * @param pathStyleAccess address the bucket as ENDPOINT/BUCKET rather than BUCKET.ENDPOINT
+     * @param publicBaseUrl   where anonymous readers (AWS STS) fetch the objects: https://BUCKET.s3.REGION.amazonaws.com/,
+     *                        a website endpoint or a CloudFront distribution
+     * @param cacheControl    Cache-Control stored on both objects
+     */
+    public record S3(String bucket, @DefaultValue("") String prefix, String region, String endpoint,
+                     @DefaultValue("false") boolean pathStyleAccess, String publicBaseUrl,
+                     @DefaultValue("public, max-age=300") String cacheControl) {}
 
     public record Signer(String socket, @DefaultValue("0600") String socketMode, String socketGroup,
                          @DefaultValue("60s") Duration refreshHint) {}

@@ -71,6 +71,11 @@ class AzureBlobStorage implements MirrorStorage {
     }
 
     @Override
+    public String notPublic() {
+        return "the container is not public (use $web, or blob-level public access)";
+    }
+
+    @Override
     public Optional<StoredObject> read(String name) {
         BlobClient blob = container.getBlobClient(name);
         try {

@@ -298,7 +298,7 @@ public class DocumentMirror implements PublicationTarget {
         if (r.statusCode() != 200) {
             fail("http_" + r.statusCode(), "anonymous GET " + url + " returned HTTP " + r.statusCode()
                     + (r.statusCode() == 401 || r.statusCode() == 403 || r.statusCode() == 409
-                    ? ": the container is not public (use $web, or blob-level public access)" : ""));
+                    ? ": " + storage.notPublic() : ""));
             return Optional.empty();
         }
         String type = r.headers().firstValue("Content-Type").orElse("");

@@ -40,16 +40,7 @@ class MirrorConfig {
                                    MeterRegistry registry) {
         var azure = properties.mirror().azure();
         String base = url("issuer.mirror.azure.public-base-url", azure.publicBaseUrl(), true);
-        String prefix = azure.prefix() == null ? "" : azure.prefix().strip();
-        if (!prefix.isEmpty() && (!prefix.endsWith("/") || prefix.startsWith("/"))) {
-            // Blob names are the prefix and the document path glued together: "cluster-a" would publish
-            // cluster-aopenid/v1/jwks, which no relying party fetches.
-            String fixed = prefix.replaceAll("^/+", "").replaceAll("/*$", "/");
-            throw new InvalidConfigurationException("issuer.mirror.azure.prefix '" + prefix + "' must "
-                    + (prefix.startsWith("/") ? "not start with '/'" : "end with '/'") + ": blob names are the prefix"
-                    + " followed by the document path, so it would publish " + prefix + "openid/v1/jwks",
-                    "Use '" + fixed + "'.", null);
-        }
+        String prefix = prefix("issuer.mirror.azure.prefix", "blob", azure.prefix());
         DocumentMirror m = new DocumentMirror("azure-blob", AzureBlobStorage.create(azure), prefix, base,
                 azure.cacheControl(), registry);
         guard(settings, m, azure);
@@ -60,6 +51,14 @@ class MirrorConfig {
                     + " refused in the token exchange", notRs256);
         }
         return m;
+    }
+
+    /** Amazon S3 or an S3-compatible store, when any of its settings is present (a bucket enables it). A rotation gate. */
+    @Bean
+    @ConditionalOnExpression("'${issuer.mirror.s3.bucket:}${issuer.mirror.s3.region:}${issuer.mirror.s3.endpoint:}"
+            + "${issuer.mirror.s3.public-base-url:}'.trim() != ''")
+    DocumentMirror s3Mirror(IssuerProperties properties, IssuerSettings settings, MeterRegistry registry) {
+        return S3Mirror.create(properties.mirror().s3(), settings, registry);
     }
 
     @Bean
@@ -95,7 +94,22 @@ class MirrorConfig {
         };
     }
 
-    private static String url(String property, String value, boolean required) {
+    /** A name prefix, validated: empty, or ending with '/' and not starting with it. */
+    static String prefix(String property, String objects, String value) {
+        String prefix = value == null ? "" : value.strip();
+        if (!prefix.isEmpty() && (!prefix.endsWith("/") || prefix.startsWith("/"))) {
+            // Object names are the prefix and the document path glued together: "cluster-a" would publish
+            // cluster-aopenid/v1/jwks, which no relying party fetches.
+            String fixed = prefix.replaceAll("^/+", "").replaceAll("/*$", "/");
+            throw new InvalidConfigurationException(property + " '" + prefix + "' must "
+                    + (prefix.startsWith("/") ? "not start with '/'" : "end with '/'") + ": " + objects + " names are the"
+                    + " prefix followed by the document path, so it would publish " + prefix + "openid/v1/jwks",
+                    "Use '" + fixed + "'.", null);
+        }
+        return prefix;
+    }
+
+    static String url(String property, String value, boolean required) {
         if (value == null || value.isBlank()) {
             if (required) {
                 throw new InvalidConfigurationException(property + " is not set; the mirror must know where anonymous"

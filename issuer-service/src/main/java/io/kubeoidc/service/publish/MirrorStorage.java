@@ -20,6 +20,11 @@ public interface MirrorStorage {
 
     String describe();
 
+    /** Why anonymous readers get 401, 403 or 409 from this kind of storage, and what to change. */
+    default String notPublic() {
+        return "anonymous readers may not read it";
+    }
+
     Optional<StoredObject> read(String name);
 
     /**

@@ -79,7 +79,8 @@ class HelmChartTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"publisher-configmap.yaml", "azure-workload-identity.yaml", "azure-connection-string-secret.yaml"})
+    @ValueSource(strings = {"publisher-configmap.yaml", "azure-workload-identity.yaml", "azure-connection-string-secret.yaml",
+            "aws-irsa.yaml"})
     void everyExampleLintsAndRendersWhatMatters(String example) throws Exception {
         Result lint = helm("lint", "--strict", CHART.toString(), "-f", EXAMPLES.resolve(example).toString());
         assertThat(lint.exit()).as(lint.out() + lint.err()).isZero();
@@ -104,7 +105,8 @@ class HelmChartTest {
                 .flatMap(p -> ConfigurationMetadata.environmentNames(p).stream()).collect(Collectors.toSet());
         for (Map<String, Object> e : env) {
             String name = (String) e.get("name");
-            if (!name.equals("JAVA_TOOL_OPTIONS")) {
+            // JAVA_TOOL_OPTIONS is the JVM's; AWS_* are read by the AWS SDK's credentials chain, not as properties.
+            if (!name.equals("JAVA_TOOL_OPTIONS") && !name.startsWith("AWS_")) {
                 assertThat(known).as("%s set by the chart is not a configuration property", name).contains(name);
             }
         }
@@ -126,6 +128,31 @@ class HelmChartTest {
         List<Map<String, Object>> env = at(kind(docs, "Deployment"), "spec", "template", "spec", "containers", 0, "env");
         assertThat(env).extracting(e -> e.get("name")).contains("ISSUER_MIRROR_AZURE_ENDPOINT")
                 .doesNotContain("ISSUER_MIRROR_AZURE_CONNECTION_STRING");
+    }
+
+    @Test
+    void s3WiresIrsaOrAnAccessKeySecretNeverInline() throws Exception {
+        List<Map<String, Object>> docs = render("aws-irsa.yaml");
+        assertThat(at(kind(docs, "ServiceAccount"), "metadata", "annotations", "eks.amazonaws.com/role-arn").toString())
+                .isEqualTo("arn:aws:iam::111122223333:role/oidc-mirror");
+        List<Map<String, Object>> env = at(kind(docs, "Deployment"), "spec", "template", "spec", "containers", 0, "env");
+        assertThat(env).extracting(e -> e.get("name")).contains("ISSUER_MIRROR_S3_BUCKET", "ISSUER_MIRROR_S3_REGION",
+                "ISSUER_MIRROR_S3_PREFIX", "ISSUER_MIRROR_S3_PUBLIC_BASE_URL").doesNotContain("AWS_SECRET_ACCESS_KEY");
+
+        Result withSecret = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("aws-irsa.yaml").toString(),
+                "--set", "mirror.s3.credentialsSecret.name=oidc-aws");
+        assertThat(withSecret.exit()).as(withSecret.out()).isZero();
+        assertThat(withSecret.out()).contains("name: AWS_SECRET_ACCESS_KEY").contains("name: oidc-aws")
+                .contains("key: secret-access-key");
+
+        Result http = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("aws-irsa.yaml").toString(),
+                "--set", "mirror.s3.publicBaseUrl=http://my-oidc-bucket.s3.eu-west-2.amazonaws.com/");
+        assertThat(http.exit()).isNotZero();
+        assertThat(http.out()).contains("at '/mirror/s3/publicBaseUrl'");
+        Result noRegion = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("aws-irsa.yaml").toString(),
+                "--set", "mirror.s3.region=");
+        assertThat(noRegion.exit()).isNotZero();
+        assertThat(noRegion.out()).contains("mirror.s3.region is required");
     }
 
     @Test

@@ -119,6 +119,11 @@ final class Azurite implements AutoCloseable {
     }
 
     private void signal(String signal) throws Exception {
+        signal(process, signal);
+    }
+
+    /** Sends a signal with kill(1), as an operator would (also used by {@link S3Mock}). */
+    static void signal(Process process, String signal) throws Exception {
         Process kill = new ProcessBuilder("kill", signal, Long.toString(process.pid())).inheritIO().start();
         if (kill.waitFor() != 0) {
             throw new IllegalStateException("kill " + signal + " " + process.pid() + " failed");

@@ -389,6 +389,10 @@ class BadInputIT {
     private static final String AZURE = "--issuer.mirror.azure.connection-string=DefaultEndpointsProtocol=http;"
             + "AccountName=devstoreaccount1;AccountKey=" + Azurite.KEY + ";BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;";
     private static final String AZURE_PUBLIC = "--issuer.mirror.azure.public-base-url=http://127.0.0.1:9/devstoreaccount1/oidc/";
+    /** An S3 mirror that is never reached: the cases fail at start, before any request. */
+    private static final String S3_BUCKET = "--issuer.mirror.s3.bucket=oidc";
+    private static final String S3_REGION = "--issuer.mirror.s3.region=eu-west-2";
+    private static final String S3_PUBLIC = "--issuer.mirror.s3.public-base-url=https://oidc.s3.eu-west-2.amazonaws.com/";
     private static final String ENDPOINT = "--issuer.keys.etcd.endpoints=https://10.0.0.1:2379";
     private static final String KEK = "--issuer.keys.encryption-key-file={work}/kek";
     private static final String DEV_HINT = " (issuer.allow-insecure-http=true permits http for local development only)";
@@ -538,6 +542,29 @@ class BadInputIT {
                         + " cluster-aopenid/v1/jwks", AZURE, AZURE_PUBLIC, "--issuer.mirror.azure.prefix=cluster-a"),
                 service("Azure connection string that is not one", "issuer.mirror.azure.connection-string is not a valid"
                         + " Azure Storage connection string", "--issuer.mirror.azure.connection-string=abc", AZURE_PUBLIC),
+                service("S3 settings without a bucket", "issuer.mirror.s3.bucket is not set, but other issuer.mirror.s3"
+                        + " settings are: the S3 mirror needs a bucket", S3_REGION, S3_PUBLIC),
+                service("S3 bucket given as a URL", "issuer.mirror.s3.bucket 's3://oidc' is not a valid S3 bucket name",
+                        "--issuer.mirror.s3.bucket=s3://oidc", S3_REGION, S3_PUBLIC),
+                service("S3 bucket without a region", "issuer.mirror.s3.region is not set: requests to bucket oidc are"
+                        + " signed for its region", S3_BUCKET, S3_PUBLIC),
+                service("S3 region that is not one", "issuer.mirror.s3.region 'EU (London)' is not a region name",
+                        S3_BUCKET, "--issuer.mirror.s3.region=EU (London)", S3_PUBLIC),
+                service("S3 endpoint with credentials in it", "issuer.mirror.s3.endpoint '(URL with credentials)' is not an"
+                        + " http(s) URL without credentials", S3_BUCKET, S3_REGION, S3_PUBLIC,
+                        "--issuer.mirror.s3.endpoint=https://minio:" + SECRET + "@minio.example.com:9000"),
+                service("S3 prefix without a trailing slash", "issuer.mirror.s3.prefix 'cluster-a' must end with '/':"
+                        + " object names are the prefix followed by the document path, so it would publish"
+                        + " cluster-aopenid/v1/jwks", S3_BUCKET, S3_REGION, S3_PUBLIC, "--issuer.mirror.s3.prefix=cluster-a"),
+                service("S3 prefix starting with a slash", "issuer.mirror.s3.prefix '/cluster-a/' must not start with '/':"
+                        + " object names are the prefix followed by the document path, so it would publish"
+                        + " /cluster-a/openid/v1/jwks", S3_BUCKET, S3_REGION, S3_PUBLIC, "--issuer.mirror.s3.prefix=/cluster-a/"),
+                service("S3 without a public base URL", "issuer.mirror.s3.public-base-url is not set; the mirror must know"
+                        + " where anonymous readers (AWS STS) fetch the documents to verify them", S3_BUCKET, S3_REGION),
+                service("S3 public base URL over http", "issuer.mirror.s3.public-base-url"
+                        + " 'http://oidc.s3.eu-west-2.amazonaws.com/' is not https: AWS STS fetches the documents over"
+                        + " https only", S3_BUCKET, S3_REGION,
+                        "--issuer.mirror.s3.public-base-url=http://oidc.s3.eu-west-2.amazonaws.com/"),
                 service("unknown key store", "issuer.keys.store must be one of [directory, etcd] (got 'zookeeper')",
                         "--issuer.keys.store=zookeeper"),
                 service("etcd without endpoints", "issuer.keys.store=etcd needs issuer.keys.etcd.endpoints", ETCD),

@@ -45,7 +45,13 @@ class DoctorIT {
     Path work;
 
     private String token(PrivateKey key, String kid, String issuer, String audience) throws Exception {
-        var claims = new JWTClaimsSet.Builder().issuer(issuer).subject("system:serviceaccount:myns:myapp")
+        return token(work, key, kid, issuer, audience, "system:serviceaccount:myns:myapp");
+    }
+
+    /** A projected-token look-alike signed with {@code key}, written to a file in {@code dir}; returns its path. */
+    static String token(Path work, PrivateKey key, String kid, String issuer, String audience, String subject)
+            throws Exception {
+        var claims = new JWTClaimsSet.Builder().issuer(issuer).subject(subject)
                 .audience(audience).issueTime(new Date()).expirationTime(new Date(System.currentTimeMillis() + 600_000))
                 .build();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(kid).type(JOSEObjectType.JWT).build(),

@@ -59,6 +59,16 @@ final class SecretScan {
         return this;
     }
 
+    /** A storage credential (an account key, a secret access key), found verbatim or by a window from its middle. */
+    SecretScan addCredential(String what, String secret) {
+        needles.put(what, secret.getBytes(StandardCharsets.UTF_8));
+        if (secret.length() > WINDOW) {
+            int start = secret.length() / 2 - WINDOW / 2;
+            needles.put(what + " (part)", secret.substring(start, start + WINDOW).getBytes(StandardCharsets.UTF_8));
+        }
+        return this;
+    }
+
     int keys() {
         return (int) needles.keySet().stream().filter(n -> n.endsWith(" d (raw bytes)")).count();
     }

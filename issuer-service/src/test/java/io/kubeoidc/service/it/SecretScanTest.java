@@ -69,6 +69,18 @@ class SecretScanTest {
     }
 
     @Test
+    void findsAStorageCredentialWholeOrCutShort() {
+        SecretScan s = new SecretScan().addCredential("secret access key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        assertThat(s.scan("log", "aws.secretAccessKey=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY").hits())
+                .extracting(SecretScan.Hit::what).contains("secret access key", "secret access key (part)");
+        assertThat(new SecretScan().addCredential("k", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+                .scan("truncated", "...utnFEMI/K7MDENG/bPxRfiCYEX...").hits()).extracting(SecretScan.Hit::what)
+                .containsExactly("k (part)");
+        assertThat(new SecretScan().addCredential("k", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+                .scan("other", "AKIAIOSFODNN7EXAMPLE").hits()).isEmpty();
+    }
+
+    @Test
     void publicMaterialIsNotAHit() {
         String jwk = new RSAKey.Builder(pub).keyID("k").build().toJSONString();
         assertThat(scan().scan("public jwk", jwk).scan("modulus", pub.getModulus().toString(16)).hits()).isEmpty();
