@@ -141,18 +141,18 @@ class HelmChartTest {
 
         Result withSecret = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("aws-irsa.yaml").toString(),
                 "--set", "mirror.s3.credentialsSecret.name=oidc-aws");
-        assertThat(withSecret.exit()).as(withSecret.out()).isZero();
+        assertThat(withSecret.exit()).as(withSecret.err()).isZero();
         assertThat(withSecret.out()).contains("name: AWS_SECRET_ACCESS_KEY").contains("name: oidc-aws")
                 .contains("key: secret-access-key");
 
         Result http = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("aws-irsa.yaml").toString(),
                 "--set", "mirror.s3.publicBaseUrl=http://my-oidc-bucket.s3.eu-west-2.amazonaws.com/");
         assertThat(http.exit()).isNotZero();
-        assertThat(http.out()).contains("at '/mirror/s3/publicBaseUrl'");
+        assertThat(http.err()).contains("at '/mirror/s3/publicBaseUrl'");
         Result noRegion = helm("template", "oidc", CHART.toString(), "-f", EXAMPLES.resolve("aws-irsa.yaml").toString(),
                 "--set", "mirror.s3.region=");
         assertThat(noRegion.exit()).isNotZero();
-        assertThat(noRegion.out()).contains("mirror.s3.region is required");
+        assertThat(noRegion.err()).contains("mirror.s3.region is required");
     }
 
     @Test
