@@ -2,6 +2,7 @@ package io.kubeoidc.service.config;
 
 import io.kubeoidc.documents.InvalidIssuerException;
 import io.kubeoidc.documents.IssuerConfig;
+import io.kubeoidc.documents.Issuers;
 import io.kubeoidc.keys.KeySpec;
 import io.kubeoidc.rotation.RotationPolicy;
 import java.nio.file.Path;
@@ -14,11 +15,12 @@ import java.util.List;
  *
  * @param developmentIssuer true when issuer.url was unset and the http://localhost default is used
  * @param keyFilesDirectory null when kube-apiserver key files are not written
+ * @param issuers           issuer (the signing one, first) and the additional accepted ones of an issuer URL move
  */
 public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, RotationPolicy policy, long maxAgeSeconds,
                              String jwksContentType, Duration checkInterval, Path keyFilesDirectory,
                              String restartCommand, SignerSettings signer, Path publisherKeysFile,
-                             HttpLimits httpLimits) {
+                             HttpLimits httpLimits, Issuers issuers) {
 
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
     static final List<String> KEY_STORES = List.of("directory", "etcd");
@@ -47,6 +49,7 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                     + " that Entra ID will fetch, for example https://oidc.example.com/cluster-a, and leave"
                     + " issuer.jwks-uri empty unless the JWKS lives elsewhere.", e);
         }
+        Issuers issuers = issuers(issuer, p.additionalUrls(), development || p.allowInsecureHttp());
         HttpLimits httpLimits = HttpLimits.from(p.http());
         Duration maxAge = p.http().maxAge();
         if (maxAge.isNegative()) {
@@ -106,6 +109,16 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
         }
         return new IssuerSettings(issuer, development, policy, maxAge.toSeconds(), ct, r.checkInterval(),
                 p.keyFiles().directory(), command == null || command.isBlank() ? null : command, signer, publisher,
-                httpLimits);
+                httpLimits, issuers);
+    }
+
+    private static Issuers issuers(IssuerConfig signing, List<String> additional, boolean allowHttp) {
+        try {
+            return Issuers.of(signing, additional.stream().map(u -> u == null ? "" : u.strip()).toList(), allowHttp);
+        } catch (InvalidIssuerException e) {
+            throw new InvalidConfigurationException("issuer.additional-urls: " + e.getMessage(), "List there only the"
+                    + " issuers kube-apiserver accepts besides issuer.url (its second and later --service-account-issuer"
+                    + " flags) while the issuer URL moves; docs/issuer-migration.md gives the steps.", e);
+        }
     }
 }

@@ -60,11 +60,16 @@ public class SignerCore {
     private volatile TokenSigner signer;
     private volatile String lastRefusal;
 
-    /** @param issuer the iss kube-apiserver sends (its first --service-account-issuer, our issuer.url) */
-    public SignerCore(IssuerKeys keys, SignerSettings settings, String issuer, MeterRegistry registry) {
+    /**
+     * @param issuers the iss values kube-apiserver may send: its first --service-account-issuer, which is issuer.url or,
+     *                while an issuer URL move is under way, one of issuer.additional-urls (kube-apiserver and this
+     *                service are reconfigured one after the other, in either order)
+     */
+    public SignerCore(IssuerKeys keys, SignerSettings settings, java.util.Collection<String> issuers,
+                      MeterRegistry registry) {
         this.keys = keys;
         this.settings = settings;
-        this.policy = ClaimsPolicy.of(issuer, settings.maxTokenExpirationSeconds());
+        this.policy = new ClaimsPolicy(java.util.Set.copyOf(issuers), settings.maxTokenExpirationSeconds());
         this.registry = registry;
     }
 
