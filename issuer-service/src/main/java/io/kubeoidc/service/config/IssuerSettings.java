@@ -8,6 +8,7 @@ import io.kubeoidc.rotation.RotationPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The validated form of {@link IssuerProperties}: built once at start, so a bad value stops the
@@ -50,6 +51,7 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                     + " issuer.jwks-uri empty unless the JWKS lives elsewhere.", e);
         }
         Issuers issuers = issuers(issuer, p.additionalUrls(), development || p.allowInsecureHttp());
+        checkMirrorIssuers(p.mirror(), issuers);
         HttpLimits httpLimits = HttpLimits.from(p.http());
         Duration maxAge = p.http().maxAge();
         if (maxAge.isNegative()) {
@@ -110,6 +112,33 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
         return new IssuerSettings(issuer, development, policy, maxAge.toSeconds(), ct, r.checkInterval(),
                 p.keyFiles().directory(), command == null || command.isBlank() ? null : command, signer, publisher,
                 httpLimits, issuers);
+    }
+
+    /** Before anything is written: each mirror's issuer is a configured one, each added container has credentials. */
+    private static void checkMirrorIssuers(IssuerProperties.Mirror mirror, Issuers issuers) {
+        Map<String, String> configured = new java.util.LinkedHashMap<>();
+        configured.put("issuer.mirror.filesystem.issuer", mirror.filesystem().issuer());
+        configured.put("issuer.mirror.azure.issuer", mirror.azure().issuer());
+        for (int i = 0; i < mirror.additionalAzure().size(); i++) {
+            IssuerProperties.Azure azure = mirror.additionalAzure().get(i);
+            String property = "issuer.mirror.additional-azure[" + i + "]";
+            if (blank(azure.connectionString()) && blank(azure.endpoint())) {
+                throw new InvalidConfigurationException(property + " has neither connection-string nor endpoint",
+                        "Set one of them, as for issuer.mirror.azure.", null);
+            }
+            configured.put(property + ".issuer", azure.issuer());
+        }
+        configured.forEach((property, value) -> {
+            if (!blank(value) && issuers.find(value.strip()).isEmpty()) {
+                throw new InvalidConfigurationException(property + " '" + value.strip() + "' is neither issuer.url nor one"
+                        + " of issuer.additional-urls " + issuers.urls(), "Use one of them exactly (a trailing slash"
+                        + " matters), or leave it empty to publish for the issuer the mirror's public URL serves.", null);
+            }
+        });
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 
     private static Issuers issuers(IssuerConfig signing, List<String> additional, boolean allowHttp) {

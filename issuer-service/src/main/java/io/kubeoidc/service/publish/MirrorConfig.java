@@ -85,14 +85,8 @@ class MirrorConfig {
         List<IssuerProperties.Azure> additional = properties.mirror().additionalAzure();
         for (int i = 0; i < additional.size(); i++) {
             String property = "issuer.mirror.additional-azure[" + i + "]";
-            IssuerProperties.Azure azure = additional.get(i);
-            boolean configured = !(azure.connectionString() == null || azure.connectionString().isBlank())
-                    || !(azure.endpoint() == null || azure.endpoint().isBlank());
-            if (!configured) {
-                throw new InvalidConfigurationException(property + " has neither connection-string nor endpoint",
-                        "Set one of them, as for issuer.mirror.azure.", null);
-            }
-            all.add(azureMirror("azure-blob-" + (i + 2), property, azure, settings, registry));
+            // IssuerSettings checked each has credentials and a configured issuer, if any.
+            all.add(azureMirror("azure-blob-" + (i + 2), property, additional.get(i), settings, registry));
         }
         return new MirrorService(keys, all, properties.mirror().interval(), clock, leadership, registry);
     }
