@@ -133,8 +133,14 @@ class IssuerMigrationIT {
                 assertPublicPortServes(port, oldIssuer);
                 assertPublicPortServes(port, newIssuer);
                 sign(oldIssuer, "2-old");
-                sign(newIssuer, "2-new"); // a kube-apiserver already swapped, while this service is not yet
+                Path newToken = sign(newIssuer, "2-new"); // a kube-apiserver already swapped, this service not yet
                 assertAllVerify(tokens);
+                var doctor = JarProcess.run(work, "doctor", "--issuer", oldIssuer, "--issuer", newIssuer, "--allow-http",
+                        "--token", newToken.toString());
+                assertThat(doctor.exitCode()).as(doctor.output()).isZero();
+                assertThat(doctor.output()).contains("Issuer " + oldIssuer + ":", "Issuer " + newIssuer + ":",
+                        "PASS  discovery issuer equals '" + newIssuer + "' exactly", "PASS  token iss is one of the issuers",
+                        "PASS  token signature verifies with the published key");
                 assertThat(relyingParty(tokens).output()).contains("jwks_uri=" + newIssuer + "/openid/v1/jwks")
                         .contains("jwks_uri=" + oldIssuer + "/openid/v1/jwks");
             }
