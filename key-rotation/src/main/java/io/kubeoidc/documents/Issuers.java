@@ -27,10 +27,6 @@ public record Issuers(List<IssuerConfig> all) {
         }
     }
 
-    public static Issuers of(IssuerConfig signing) {
-        return new Issuers(List.of(signing));
-    }
-
     /**
      * @param additional the other accepted issuer URLs, each published with the default jwks_uri
      * @throws InvalidIssuerException for a duplicate, the signing issuer listed again, or two issuers a relying

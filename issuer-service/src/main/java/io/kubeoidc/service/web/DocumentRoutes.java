@@ -25,10 +25,6 @@ public record DocumentRoutes(Map<String, Target> byPath, Map<String, Map<String,
     /** One path's content: an issuer's discovery document or the JWKS. */
     public record Target(String issuer, boolean jwks) {}
 
-    public static DocumentRoutes of(IssuerConfig issuer) {
-        return of(Issuers.of(issuer));
-    }
-
     public static DocumentRoutes of(Issuers issuers) {
         String signing = issuers.signing().issuer();
         Map<String, List<IssuerConfig>> discovery = new LinkedHashMap<>();
