@@ -41,6 +41,8 @@ class ServiceConfig {
                     settings.issuer().issuer(), settings.issuer().jwksUri());
         }
         log.info("Issuer {}, jwks_uri {}", settings.issuer().issuer(), settings.issuer().jwksUri());
+        settings.issuers().additional().forEach(i -> log.info("Also publishing for issuer {} (issuer.additional-urls),"
+                + " jwks_uri {}: the same keys, and the signer accepts its iss", i.issuer(), i.jwksUri()));
         return settings;
     }
 

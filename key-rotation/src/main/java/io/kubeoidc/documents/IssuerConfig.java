@@ -75,6 +75,11 @@ public record IssuerConfig(String issuer, String jwksUri, boolean insecureHttp) 
         return path == null ? "" : withoutTrailingSlash(path);
     }
 
+    /** Where a relying party fetches the discovery document: two issuers at one location cannot both be served. */
+    public Issuers.Location location() {
+        return Issuers.Location.of(issuer);
+    }
+
     /** Where OIDC discovery looks: issuer (trailing slash removed) + /.well-known/openid-configuration. */
     public String discoveryUrl() {
         return discoveryUrlOf(issuer);

@@ -10,7 +10,8 @@ import java.util.Set;
  * Anything else came from someone else on the socket, and a token it signed would outlive the keys
  * that verify it (retention is sized from the same maximum). Reasons never quote the claims.
  *
- * @param issuers            the accepted {@code iss} values, verbatim (a trailing slash matters)
+ * @param issuers            the accepted {@code iss} values, verbatim (a trailing slash matters): the issuer, and
+ *                           during an issuer URL move the others kube-apiserver may sign with while it is reconfigured
  * @param maxLifetimeSeconds the largest {@code exp - iat}; the value Metadata advertises
  */
 public record ClaimsPolicy(Set<String> issuers, long maxLifetimeSeconds) {
@@ -37,7 +38,8 @@ public record ClaimsPolicy(Set<String> issuers, long maxLifetimeSeconds) {
         }
         if (!(iss instanceof String s) || !issuers.contains(s)) {
             throw new InvalidClaimsException("the iss claim is not the issuer this signer serves: " + String.join(" or ",
-                    issuers.stream().sorted().toList()) + " (issuer.url)");
+                    issuers.stream().sorted().toList()) + (issuers.size() == 1 ? " (issuer.url)"
+                    : " (issuer.url and issuer.additional-urls)"));
         }
         long iat = numericDate(claims, "iat");
         long exp = numericDate(claims, "exp");

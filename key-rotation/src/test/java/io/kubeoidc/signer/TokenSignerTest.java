@@ -126,6 +126,6 @@ class TokenSignerTest {
         assertThat(signer.sign(claims("{\"iss\":\"https://old.example.com\",\"iat\":1,\"exp\":3601}")).signature()).isNotEmpty();
         assertThatThrownBy(() -> signer.sign(claims("{\"iss\":\"https://evil.example\",\"iat\":1,\"exp\":3601}")))
                 .hasMessage("the iss claim is not the issuer this signer serves: https://oidc.example.com/cluster-a or"
-                        + " https://old.example.com (issuer.url)");
+                        + " https://old.example.com (issuer.url and issuer.additional-urls)");
     }
 }

@@ -44,14 +44,19 @@ import picocli.CommandLine.Spec;
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Check the issuer as Entra ID (or AWS STS, --for aws) would: fetch discovery from the issuer",
                 "URL, compare the issuer exactly, fetch jwks_uri anonymously, check keys (and optionally a projected",
-                "token). Exits 0 only when every check passes, 1 when one fails, 2 on a usage error."})
+                "token). During an issuer URL move, repeat --issuer to check each issuer the same way.",
+                "Exits 0 only when every check passes, 1 when one fails, 2 on a usage error."})
 final class DoctorCommand implements Callable<Integer> {
     private static final String PUBLISH_UNCHANGED = "publish the service's documents unchanged (the mirror does);"
             + " do not edit them by hand";
 
     @Option(names = "--issuer", required = true, paramLabel = "URL",
-            description = "The issuer exactly as in --service-account-issuer and the federated credential.")
-    String issuer;
+            description = {"The issuer exactly as in --service-account-issuer and the federated credential.",
+                    "Repeat it to check every issuer of an issuer URL move (docs/issuer-migration.md)."})
+    List<String> issuers;
+
+    /** The issuer being checked. */
+    private String issuer;
 
     @Option(names = "--keys-dir", paramLabel = "DIR",
             description = "Also check that the ACTIVE key and every key with live tokens are published.")
@@ -91,7 +96,17 @@ final class DoctorCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         usage();
         try {
-            checkAll();
+            Map<String, PublishedJwks> published = new java.util.LinkedHashMap<>();
+            for (String each : issuers) {
+                issuer = each;
+                if (issuers.size() > 1) {
+                    out.println("Issuer " + issuer + ":");
+                }
+                published.put(issuer, checkAll());
+            }
+            if (token != null) {
+                checkToken(published);
+            }
         } catch (RuntimeException e) {
             // A safety net: every expected problem has its own check; this one still ends in a FAIL line.
             check(false, "doctor completes its checks", String.valueOf(e.getMessage()), null,
@@ -106,10 +121,15 @@ final class DoctorCommand implements Callable<Integer> {
 
     /** An issuer that is not a URL or a timeout that is not a duration is a usage error (exit 2), not a finding. */
     private void usage() {
-        try {
-            IssuerConfig.of(issuer, null, true);
-        } catch (InvalidIssuerException e) {
-            throw new ParameterException(spec.commandLine(), "--issuer: " + e.getMessage());
+        for (String each : issuers) {
+            try {
+                IssuerConfig.of(each, null, true);
+            } catch (InvalidIssuerException e) {
+                throw new ParameterException(spec.commandLine(), "--issuer: " + e.getMessage());
+            }
+            if (issuers.indexOf(each) != issuers.lastIndexOf(each)) {
+                throw new ParameterException(spec.commandLine(), "--issuer " + each + " is given twice");
+            }
         }
         try {
             rp = RelyingParty.named(relyingParty);
@@ -134,7 +154,8 @@ final class DoctorCommand implements Callable<Integer> {
         }
     }
 
-    private void checkAll() {
+    /** One issuer's checks; returns its JWKS, or null when none could be read. */
+    private PublishedJwks checkAll() {
         boolean https = "https".equals(URI.create(issuer).getScheme());
         if (https || !allowHttp) {
             check(https, "issuer uses https", "the issuer is " + URI.create(issuer).getScheme() + "://",
@@ -156,9 +177,7 @@ final class DoctorCommand implements Callable<Integer> {
                 }
             }
         }
-        if (token != null) {
-            checkToken(jwks);
-        }
+        return jwks;
     }
 
     private void checkIssuer(Object published) {
@@ -244,7 +263,8 @@ final class DoctorCommand implements Callable<Integer> {
                 "check /actuator/health (mirror, rotation): the public copy is stale or not written");
     }
 
-    private void checkToken(PublishedJwks jwks) {
+    /** @param published each issuer's JWKS (null where it could not be read) */
+    private void checkToken(Map<String, PublishedJwks> published) {
         String invalid = rp.badToken();
         String pass = "pass the projected token file, e.g. " + rp.tokenFile() + " in the pod";
         SignedJWT jwt;
@@ -269,8 +289,11 @@ final class DoctorCommand implements Callable<Integer> {
         JWSAlgorithm alg = jwt.getHeader().getAlgorithm();
         check(JWSAlgorithm.RS256.equals(alg), "token is signed with RS256", "it is signed with " + alg,
                 rp.notRs256(), "sign with an RSA key: issuer.rotation.algorithm=RSA-2048");
-        check(issuer.equals(claims.getIssuer()), "token iss equals the issuer", "iss is '" + claims.getIssuer() + "'",
-                rp.tokenIssuer(), "kube-apiserver's --service-account-issuer must equal issuer.url");
+        String iss = claims.getIssuer();
+        check(issuers.contains(iss), issuers.size() == 1 ? "token iss equals the issuer" : "token iss is one of the issuers",
+                "iss is '" + iss + "'", rp.tokenIssuer(), "kube-apiserver's --service-account-issuer must equal issuer.url");
+        // The token's key must be in its own issuer's JWKS: that is the one a relying party fetches for it.
+        PublishedJwks jwks = published.get(issuers.contains(iss) ? iss : issuers.get(0));
         String kid = jwt.getHeader().getKeyID();
         JWK key = jwks == null || kid == null ? null
                 : jwks.keys().stream().filter(k -> kid.equals(k.getKeyID())).findFirst().orElse(null);
@@ -298,7 +321,7 @@ final class DoctorCommand implements Callable<Integer> {
             if (check(serviceAccount, "token sub names a service account (system:serviceaccount:NAMESPACE:NAME)",
                     "sub is " + (sub == null ? "missing" : "'" + sub + "'"), rp.subjectError(),
                     "use a service-account token projected by kubelet")) {
-                out.println("      the role's trust policy must allow " + withoutTrailingSlash(issuer).replaceFirst("^https?://", "")
+                out.println("      the role's trust policy must allow " + withoutTrailingSlash(issuers.contains(iss) ? iss : issuers.get(0)).replaceFirst("^https?://", "")
                         + ":sub = " + sub + " and :aud = " + audience);
             }
         }

@@ -2,6 +2,7 @@ package io.kubeoidc.service.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -12,13 +13,21 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param url               the issuer; empty means the development issuer http://localhost:{server.port}
  * @param jwksUri           jwks_uri in the discovery document; empty means {issuer}/openid/v1/jwks
  * @param allowInsecureHttp accept an http:// issuer (local development only; Entra ID refuses it)
+ * @param additionalUrls    further issuers whose tokens are accepted while the issuer URL moves (kube-apiserver's
+ *                          second and later --service-account-issuer flags); each gets its own discovery document
+ *                          over the same keys. Not "previous": during a move the new URL is additional first, then
+ *                          signs while the old one is additional (docs/issuer-migration.md)
  */
 @ConfigurationProperties("issuer")
 public record IssuerProperties(String url, String jwksUri, @DefaultValue("false") boolean allowInsecureHttp,
                                @DefaultValue Keys keys, @DefaultValue Http http, @DefaultValue Rotation rotation,
                                @DefaultValue Tokens tokens, @DefaultValue KeyFiles keyFiles,
                                @DefaultValue Signer signer, @DefaultValue Mirror mirror,
-                               @DefaultValue Publisher publisher) {
+                               @DefaultValue Publisher publisher, List<String> additionalUrls) {
+
+    public IssuerProperties {
+        additionalUrls = additionalUrls == null ? List.of() : List.copyOf(additionalUrls);
+    }
 
     /**
      * @param directory         the directory key store (store=directory)
@@ -120,16 +129,23 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      * @param interval how often to read the public copies back and repair drift
      */
     public record Mirror(@DefaultValue("60s") Duration interval, @DefaultValue Azure azure,
-                         @DefaultValue Filesystem filesystem, @DefaultValue S3 s3) {}
+                         @DefaultValue Filesystem filesystem, @DefaultValue S3 s3, List<Azure> additionalAzure) {
+
+        public Mirror {
+            additionalAzure = additionalAzure == null ? List.of() : List.copyOf(additionalAzure);
+        }
+    }
 
     /**
      * The same files under a directory, for any static web server; on by default (./data/public).
      *
      * @param publicBaseUrl where a web server serves the directory; when set, the copy is verified there
      *                      anonymously, otherwise by reading the files back
+     * @param issuer        which issuer's documents to publish (issuer.url or one of issuer.additional-urls); empty
+     *                      means the one whose discovery URL is this copy's public URL, else issuer.url
      */
     public record Filesystem(@DefaultValue("true") boolean enabled, @DefaultValue("./data/public") Path directory,
-                             String publicBaseUrl) {}
+                             String publicBaseUrl, String issuer) {}
 
     /**
      * Azure Blob Storage. Enabled by a connection string or an endpoint (with a SAS token, or else
@@ -139,16 +155,20 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      * @param prefix        blob name prefix, so several clusters can share one container ("cluster-a/")
      * @param publicBaseUrl where anonymous readers fetch the container, e.g. https://ACCOUNT.z6.web.core.windows.net/
      * @param cacheControl  Cache-Control stored on both blobs
+     * @param issuer        which issuer's documents this container publishes (issuer.url or one of
+     *                      issuer.additional-urls); empty means the one whose discovery URL is public-base-url +
+     *                      prefix + .well-known/openid-configuration, else issuer.url
      */
     public record Azure(String connectionString, String endpoint, String sasToken,
                         @DefaultValue("$web") String container, @DefaultValue("") String prefix, String publicBaseUrl,
-                        @DefaultValue("public, max-age=300") String cacheControl) {
+                        @DefaultValue("public, max-age=300") String cacheControl, String issuer) {
+
         /** The generated toString would print the account key and the SAS signature. */
         @Override
         public String toString() {
             return "Azure[connectionString=" + Redacted.connectionString(connectionString) + ", endpoint="
                     + Redacted.url(endpoint) + ", sasToken=" + Redacted.sasToken(sasToken) + ", container=" + container + ", prefix=" + prefix
-                    + ", publicBaseUrl=" + publicBaseUrl + ", cacheControl=" + cacheControl + "]";
+                    + ", publicBaseUrl=" + publicBaseUrl + ", cacheControl=" + cacheControl + ", issuer=" + issuer + "]";
         }
     }
 

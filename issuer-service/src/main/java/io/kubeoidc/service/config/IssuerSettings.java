@@ -2,11 +2,13 @@ package io.kubeoidc.service.config;
 
 import io.kubeoidc.documents.InvalidIssuerException;
 import io.kubeoidc.documents.IssuerConfig;
+import io.kubeoidc.documents.Issuers;
 import io.kubeoidc.keys.KeySpec;
 import io.kubeoidc.rotation.RotationPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The validated form of {@link IssuerProperties}: built once at start, so a bad value stops the
@@ -14,11 +16,12 @@ import java.util.List;
  *
  * @param developmentIssuer true when issuer.url was unset and the http://localhost default is used
  * @param keyFilesDirectory null when kube-apiserver key files are not written
+ * @param issuers           issuer (the signing one, first) and the additional accepted ones of an issuer URL move
  */
 public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, RotationPolicy policy, long maxAgeSeconds,
                              String jwksContentType, Duration checkInterval, Path keyFilesDirectory,
                              String restartCommand, SignerSettings signer, Path publisherKeysFile,
-                             HttpLimits httpLimits) {
+                             HttpLimits httpLimits, Issuers issuers) {
 
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
     static final List<String> KEY_STORES = List.of("directory", "etcd");
@@ -47,6 +50,8 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                     + " that Entra ID will fetch, for example https://oidc.example.com/cluster-a, and leave"
                     + " issuer.jwks-uri empty unless the JWKS lives elsewhere.", e);
         }
+        Issuers issuers = issuers(issuer, p.additionalUrls(), development || p.allowInsecureHttp());
+        checkMirrorIssuers(p.mirror(), issuers);
         HttpLimits httpLimits = HttpLimits.from(p.http());
         Duration maxAge = p.http().maxAge();
         if (maxAge.isNegative()) {
@@ -106,6 +111,43 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
         }
         return new IssuerSettings(issuer, development, policy, maxAge.toSeconds(), ct, r.checkInterval(),
                 p.keyFiles().directory(), command == null || command.isBlank() ? null : command, signer, publisher,
-                httpLimits);
+                httpLimits, issuers);
+    }
+
+    /** Before anything is written: each mirror's issuer is a configured one, each added container has credentials. */
+    private static void checkMirrorIssuers(IssuerProperties.Mirror mirror, Issuers issuers) {
+        Map<String, String> configured = new java.util.LinkedHashMap<>();
+        configured.put("issuer.mirror.filesystem.issuer", mirror.filesystem().issuer());
+        configured.put("issuer.mirror.azure.issuer", mirror.azure().issuer());
+        for (int i = 0; i < mirror.additionalAzure().size(); i++) {
+            IssuerProperties.Azure azure = mirror.additionalAzure().get(i);
+            String property = "issuer.mirror.additional-azure[" + i + "]";
+            if (blank(azure.connectionString()) && blank(azure.endpoint())) {
+                throw new InvalidConfigurationException(property + " has neither connection-string nor endpoint",
+                        "Set one of them, as for issuer.mirror.azure.", null);
+            }
+            configured.put(property + ".issuer", azure.issuer());
+        }
+        configured.forEach((property, value) -> {
+            if (!blank(value) && issuers.find(value.strip()).isEmpty()) {
+                throw new InvalidConfigurationException(property + " '" + value.strip() + "' is neither issuer.url nor one"
+                        + " of issuer.additional-urls " + issuers.urls(), "Use one of them exactly (a trailing slash"
+                        + " matters), or leave it empty to publish for the issuer the mirror's public URL serves.", null);
+            }
+        });
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static Issuers issuers(IssuerConfig signing, List<String> additional, boolean allowHttp) {
+        try {
+            return Issuers.of(signing, additional.stream().map(u -> u == null ? "" : u.strip()).toList(), allowHttp);
+        } catch (InvalidIssuerException e) {
+            throw new InvalidConfigurationException("issuer.additional-urls: " + e.getMessage(), "List there only the"
+                    + " issuers kube-apiserver accepts besides issuer.url (its second and later --service-account-issuer"
+                    + " flags) while the issuer URL moves; docs/issuer-migration.md gives the steps.", e);
+        }
     }
 }

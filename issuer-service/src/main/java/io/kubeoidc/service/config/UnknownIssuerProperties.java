@@ -42,7 +42,7 @@ public class UnknownIssuerProperties implements EnvironmentPostProcessor, Ordere
                 if (!lower.startsWith("issuer.") || lower.startsWith("issuer.internal.")) {
                     continue;
                 }
-                String canonical = canonical(name);
+                String canonical = listElement(canonical(name));
                 if (valid.stream().noneMatch(v -> canonical(v).equals(canonical))) {
                     throw new InvalidConfigurationException(name + " is not a configuration property (set in "
                             + source.getName() + "); did you mean " + closest(canonical, valid) + "?",
@@ -55,6 +55,15 @@ public class UnknownIssuerProperties implements EnvironmentPostProcessor, Ordere
     /** Relaxed binding: issuer.allow-insecure-http, issuer.allowInsecureHttp and issuer.allow_insecure_http are one. */
     static String canonical(String name) {
         return name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
+    }
+
+    /**
+     * A list is configured by index: issuer.additional-urls[0] is issuer.additional-urls, and each element of
+     * issuer.mirror.additional-azure[N] has the properties of issuer.mirror.azure.
+     */
+    static String listElement(String canonical) {
+        return canonical.replaceAll("\\[[0-9]+\\]$", "")
+                .replaceFirst("^issuer\\.mirror\\.additionalazure\\[[0-9]+\\]\\.", "issuer.mirror.azure.");
     }
 
     static String closest(String canonical, List<String> valid) {

@@ -32,6 +32,7 @@ class IssuerHealthIndicator extends AbstractHealthIndicator {
         mirrors.ifAvailable(service -> service.mirrors().forEach(m -> {
             var s = service.state(m);
             var t = new LinkedHashMap<String, Object>();
+            t.put("issuer", service.issuer(m));
             t.put("verified", s.verified());
             if (s.lastError() != null) {
                 t.put("error", s.lastError());
@@ -80,6 +81,10 @@ class IssuerHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("storeRevision", set.revision())
                 .withDetail("rotation", r)
                 .withDetail("publicationTargets", targets());
+        var additional = keys.settings().issuers().additional();
+        if (!additional.isEmpty()) {
+            builder.withDetail("additionalIssuers", additional.stream().map(i -> i.issuer()).toList());
+        }
         String error = keys.lastReloadError();
         if (error != null) {
             builder.withDetail("storeReloadError", error);

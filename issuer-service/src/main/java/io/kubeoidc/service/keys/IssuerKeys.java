@@ -5,6 +5,7 @@ import io.kubeoidc.rotation.KeySetDiff;
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.store.KeySetSource;
 import io.kubeoidc.store.StoredKeys;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,11 +22,23 @@ public class IssuerKeys {
     /**
      * One consistent pair of key set and the bytes rendered from it.
      *
-     * @param version the source's version it was loaded at (changes with every change of the keys)
+     * @param documents the signing issuer's documents (issuer.url)
+     * @param version   the source's version it was loaded at (changes with every change of the keys)
+     * @param byIssuer  every issuer's documents over the same keys, the signing issuer's first
      */
-    public record Snapshot(StoredKeys stored, PublishedDocuments documents, String version) {
+    public record Snapshot(StoredKeys stored, PublishedDocuments documents, String version,
+                           Map<String, PublishedDocuments> byIssuer) {
         public long revision() {
             return stored.keySet().revision();
+        }
+
+        /** One issuer's documents; the issuer is one of the configured ones. */
+        public PublishedDocuments documents(String issuer) {
+            PublishedDocuments docs = byIssuer.get(issuer);
+            if (docs == null) {
+                throw new IllegalArgumentException("not a configured issuer: " + issuer);
+            }
+            return docs;
         }
     }
 
@@ -112,8 +125,8 @@ public class IssuerKeys {
         if (previous != null && previous.version().equals(version)) {
             return;
         }
-        PublishedDocuments docs = PublishedDocuments.render(settings.issuer(), stored.keySet().published());
-        current.set(new Snapshot(stored, docs, version));
+        Map<String, PublishedDocuments> byIssuer = settings.issuers().render(stored.keySet().published());
+        current.set(new Snapshot(stored, byIssuer.get(settings.issuer().issuer()), version, Map.copyOf(byIssuer)));
         rollbacks.cleared();
         onInstall.accept(stored, version);
         log.info("Serving {} key(s) at revision {}, active kid {}", stored.keySet().keys().size(),

@@ -46,6 +46,7 @@ public class DocumentMirror implements PublicationTarget {
     static final Duration CHECK_BUDGET = Duration.ofSeconds(20);
 
     private final String name;
+    private final String issuer;
     private final MirrorStorage storage;
     private final String prefix;
     private final String publicBaseUrl;
@@ -66,7 +67,17 @@ public class DocumentMirror implements PublicationTarget {
      */
     public DocumentMirror(String name, MirrorStorage storage, String prefix, String publicBaseUrl, String cacheControl,
                           MeterRegistry registry) {
+        this(name, null, storage, prefix, publicBaseUrl, cacheControl, registry);
+    }
+
+    /**
+     * @param issuer whose documents this target publishes (one of the configured issuers), or null for the one
+     *               whose discovery URL is this target's public URL, else the signing issuer ({@link MirrorService})
+     */
+    public DocumentMirror(String name, String issuer, MirrorStorage storage, String prefix, String publicBaseUrl,
+                          String cacheControl, MeterRegistry registry) {
         this.name = name;
+        this.issuer = issuer == null || issuer.isBlank() ? null : issuer.strip();
         this.storage = storage;
         this.prefix = prefix == null ? "" : prefix;
         this.publicBaseUrl = publicBaseUrl == null ? null : publicBaseUrl.endsWith("/") ? publicBaseUrl : publicBaseUrl + "/";
@@ -82,6 +93,11 @@ public class DocumentMirror implements PublicationTarget {
     @Override
     public Set<String> confirmedKids() {
         return confirmed;
+    }
+
+    /** The issuer configured for this target, or null when its public URL decides. */
+    public String configuredIssuer() {
+        return issuer;
     }
 
     @Override

@@ -29,7 +29,7 @@ class MirrorConfig {
     @ConditionalOnProperty(name = "issuer.mirror.filesystem.enabled", havingValue = "true", matchIfMissing = true)
     DocumentMirror filesystemMirror(IssuerProperties properties, MeterRegistry registry) {
         var fs = properties.mirror().filesystem();
-        return new DocumentMirror("filesystem", new DirectoryStorage(fs.directory()), "",
+        return new DocumentMirror("filesystem", fs.issuer(), new DirectoryStorage(fs.directory()), "",
                 url("issuer.mirror.filesystem.public-base-url", fs.publicBaseUrl(), false), null, registry);
     }
 
@@ -38,12 +38,8 @@ class MirrorConfig {
     @ConditionalOnExpression("'${issuer.mirror.azure.connection-string:}${issuer.mirror.azure.endpoint:}'.trim() != ''")
     DocumentMirror azureBlobMirror(IssuerProperties properties, IssuerSettings settings, IssuerKeys keys,
                                    MeterRegistry registry) {
-        var azure = properties.mirror().azure();
-        String base = url("issuer.mirror.azure.public-base-url", azure.publicBaseUrl(), true);
-        String prefix = prefix("issuer.mirror.azure.prefix", "blob", azure.prefix());
-        DocumentMirror m = new DocumentMirror("azure-blob", AzureBlobStorage.create(azure), prefix, base,
-                azure.cacheControl(), registry);
-        guard(settings, m, azure);
+        DocumentMirror m = azureMirror("azure-blob", "issuer.mirror.azure", properties.mirror().azure(), settings,
+                registry);
         List<String> notRs256 = keys.current().stored().keySet().published().stream()
                 .filter(k -> !"RS256".equals(k.algorithm().getName())).map(k -> k.kid() + " (" + k.algorithm() + ")").toList();
         if (!notRs256.isEmpty()) {
@@ -61,12 +57,37 @@ class MirrorConfig {
         return S3Mirror.create(properties.mirror().s3(), settings, registry);
     }
 
+    /**
+     * One Azure container: where Entra ID fetches one issuer's documents.
+     *
+     * @param property where it is configured, for messages
+     */
+    private static DocumentMirror azureMirror(String name, String property, IssuerProperties.Azure azure,
+                                              IssuerSettings settings, MeterRegistry registry) {
+        String base = url(property + ".public-base-url", azure.publicBaseUrl(), true);
+        String prefix = prefix(property + ".prefix", "blob", azure.prefix());
+        DocumentMirror m = new DocumentMirror(name, azure.issuer(), AzureBlobStorage.create(azure), prefix, base,
+                azure.cacheControl(), registry);
+        guard(settings, m, azure);
+        return m;
+    }
+
+    /**
+     * The Azure mirrors and any other mirror bean. issuer.mirror.additional-azure adds containers during an issuer
+     * URL move from one storage account to another: each publishes for the issuer its public URL serves.
+     */
     @Bean
     MirrorService mirrorService(IssuerKeys keys, ObjectProvider<DocumentMirror> mirrors, IssuerProperties properties,
-                                Clock clock, io.kubeoidc.service.ha.Leadership leadership,
+                                IssuerSettings settings, Clock clock, io.kubeoidc.service.ha.Leadership leadership,
                                 MeterRegistry registry) {
-        return new MirrorService(keys, mirrors.orderedStream().toList(), properties.mirror().interval(), clock,
-                leadership, registry);
+        List<DocumentMirror> all = new java.util.ArrayList<>(mirrors.orderedStream().toList());
+        List<IssuerProperties.Azure> additional = properties.mirror().additionalAzure();
+        for (int i = 0; i < additional.size(); i++) {
+            String property = "issuer.mirror.additional-azure[" + i + "]";
+            // IssuerSettings checked each has credentials and a configured issuer, if any.
+            all.add(azureMirror("azure-blob-" + (i + 2), property, additional.get(i), settings, registry));
+        }
+        return new MirrorService(keys, all, properties.mirror().interval(), clock, leadership, registry);
     }
 
     /** health/mirror: per mirror, whether the public copy verifies, and why not. */
@@ -78,6 +99,7 @@ class MirrorConfig {
                 var s = service.state(m);
                 var detail = new java.util.LinkedHashMap<String, Object>();
                 detail.put("storage", m.storage());
+                detail.put("issuer", service.issuer(m));
                 detail.put("verified", s.verified());
                 if (s.lastError() != null) {
                     detail.put("error", s.lastError());
@@ -131,7 +153,8 @@ class MirrorConfig {
      * reads something else (or nothing). Also: Entra accepts only RS256.
      */
     private static void guard(IssuerSettings settings, DocumentMirror mirror, IssuerProperties.Azure azure) {
-        IssuerConfig issuer = settings.issuer();
+        IssuerConfig issuer = MirrorService.issuerFor(settings.issuers(), azure.issuer(),
+                mirror.publicUrl(IssuerConfig.DISCOVERY_PATH), mirror.name());
         String entraFetches = issuer.discoveryUrl();
         String mirrored = mirror.publicUrl(IssuerConfig.DISCOVERY_PATH);
         String host = URI.create(issuer.issuer()).getHost().toLowerCase(Locale.ROOT);

@@ -1,5 +1,8 @@
 package io.kubeoidc.service.publish;
 
+import io.kubeoidc.documents.IssuerConfig;
+import io.kubeoidc.documents.Issuers;
+import io.kubeoidc.service.config.InvalidConfigurationException;
 import io.kubeoidc.service.ha.Leadership;
 import io.kubeoidc.service.keys.IssuerKeys;
 import io.micrometer.core.instrument.Counter;
@@ -8,16 +11,21 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.scheduling.annotation.Scheduled;
 
 /**
  * Publishes to every mirror at once when the key set changes, and every interval reads the copies
- * back and repairs drift (a deleted blob, a hand edit, wrong headers).
+ * back and repairs drift (a deleted blob, a hand edit, wrong headers). Each mirror publishes one issuer's
+ * documents (during an issuer URL move there are several issuers, each at its own location); every mirror
+ * of every issuer is a rotation gate.
  */
 public class MirrorService {
     private final IssuerKeys keys;
     private final List<DocumentMirror> mirrors;
+    private final Map<DocumentMirror, String> issuerOf = new IdentityHashMap<>();
     private final Duration interval;
     private final Clock clock;
     private final Leadership leadership;
@@ -32,6 +40,10 @@ public class MirrorService {
         this.keys = keys;
         this.leadership = leadership;
         this.mirrors = List.copyOf(mirrors);
+        for (DocumentMirror m : mirrors) {
+            issuerOf.put(m, issuerFor(keys.settings().issuers(), m.configuredIssuer(),
+                    m.publicUrl(IssuerConfig.DISCOVERY_PATH), m.name()).issuer());
+        }
         this.interval = interval;
         this.clock = clock;
         this.published = Counter.builder("issuer.mirror.published")
@@ -68,6 +80,28 @@ public class MirrorService {
         return mirrors;
     }
 
+    /** The issuer whose documents a mirror publishes. */
+    public String issuer(DocumentMirror m) {
+        return issuerOf.get(m);
+    }
+
+    /**
+     * Which issuer a publication target publishes for: the configured one, else the one whose discovery URL is
+     * where the target publishes it (the target hosts that issuer's location), else the signing issuer.
+     *
+     * @param publicDiscoveryUrl where anonymous readers fetch the target's discovery document, or null
+     */
+    public static IssuerConfig issuerFor(Issuers issuers, String configured, String publicDiscoveryUrl, String target) {
+        if (configured != null && !configured.isBlank()) {
+            return issuers.find(configured.strip()).orElseThrow(() -> new InvalidConfigurationException("the " + target
+                    + " mirror is set to publish for issuer '" + configured.strip() + "', which is neither issuer.url nor"
+                    + " one of issuer.additional-urls " + issuers.urls(), "Set its issuer to one of " + issuers.urls()
+                    + " exactly (a trailing slash matters), or leave it empty to match its public URL.", null));
+        }
+        return publicDiscoveryUrl == null ? issuers.signing()
+                : issuers.servedAt(publicDiscoveryUrl).orElse(issuers.signing());
+    }
+
     /** A mirror's health now: unverified also when its checks are overdue (a hung endpoint). */
     public DocumentMirror.State state(DocumentMirror m) {
         // A replica that does not write the mirrors (an HA follower) does not check them either.
@@ -91,7 +125,7 @@ public class MirrorService {
             return;
         }
         for (DocumentMirror m : mirrors) {
-            int written = m.reconcile(snapshot.documents(), !changed);
+            int written = m.reconcile(snapshot.documents(issuerOf.get(m)), !changed);
             (changed ? published : driftRepaired).increment(written);
         }
         publishedVersion = snapshot.version();

@@ -2,6 +2,7 @@ package io.kubeoidc.service.rotation;
 
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.service.keys.IssuerKeys;
+import io.kubeoidc.service.publish.MirrorService;
 import io.kubeoidc.service.publish.PublicationTarget;
 import io.kubeoidc.service.ha.Leadership;
 import io.kubeoidc.store.KeyStore;
@@ -23,8 +24,11 @@ class RotationConfig {
     @Bean
     @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${issuer.publisher.keys-file:}'.trim() == ''")
     RotationService rotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
-                                    List<PublicationTarget> targets, Clock clock, SecureRandom random,
-                                    MeterRegistry registry) {
+                                    List<PublicationTarget> beans, MirrorService mirrors, Clock clock,
+                                    SecureRandom random, MeterRegistry registry) {
+        // Every mirror of every issuer gates: the mirror beans, and the mirrors an issuer URL move adds.
+        List<PublicationTarget> targets = java.util.stream.Stream.concat(beans.stream(), mirrors.mirrors().stream())
+                .distinct().toList();
         int imported = (int) keys.current().stored().keySet().keys().stream()
                 .filter(k -> k.state() == io.kubeoidc.keyset.KeyState.VERIFY_ONLY).count();
         String tooLow = settings.policy().maxKeysTooLow(imported);

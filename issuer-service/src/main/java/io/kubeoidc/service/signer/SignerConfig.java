@@ -18,7 +18,7 @@ class SignerConfig {
     @ConditionalOnExpression("'${issuer.signer.socket:}'.trim() != ''")
     SignerServer signerServer(IssuerSettings settings, IssuerKeys keys, MeterRegistry registry) {
         return new SignerServer(settings.signer(), new SignerCore(keys, settings.signer(),
-                settings.issuer().issuer(), registry));
+                settings.issuers().urls(), registry));
     }
 
     /**

@@ -66,11 +66,16 @@ public class SignerCore {
     /** The API versions the server answers as (SignerServer). */
     static final List<String> APIS = List.of("v1", "v1alpha1");
 
-    /** @param issuer the iss kube-apiserver sends (its first --service-account-issuer, our issuer.url) */
-    public SignerCore(IssuerKeys keys, SignerSettings settings, String issuer, MeterRegistry registry) {
+    /**
+     * @param issuers the iss values kube-apiserver may send: its first --service-account-issuer, which is issuer.url or,
+     *                while an issuer URL move is under way, one of issuer.additional-urls (kube-apiserver and this
+     *                service are reconfigured one after the other, in either order)
+     */
+    public SignerCore(IssuerKeys keys, SignerSettings settings, java.util.Collection<String> issuers,
+                      MeterRegistry registry) {
         this.keys = keys;
         this.settings = settings;
-        this.policy = ClaimsPolicy.of(issuer, settings.maxTokenExpirationSeconds());
+        this.policy = new ClaimsPolicy(java.util.Set.copyOf(issuers), settings.maxTokenExpirationSeconds());
         this.registry = registry;
         // Counters and the timer exist from the start, at zero, for alerts and dashboards (kids vary, so the
         // per-kid counter still appears with its first token).

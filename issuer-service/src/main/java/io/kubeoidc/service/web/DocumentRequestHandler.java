@@ -55,19 +55,25 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
 
     private final IssuerKeys keys;
     private final Map<String, Route> routes;
+    /** Paths several issuers' discovery documents share: the request's host (lower case, no port) decides. */
+    private final Map<String, Map<String, Route>> byHost;
     private final String cacheControl;
     private final Map<String, StatusCounters> counters;
 
     /** One document path: which document and its content type. */
     record Route(String name, Function<IssuerKeys.Snapshot, Document> document, String contentType) {}
 
-    DocumentRequestHandler(IssuerKeys keys, Map<String, Route> routes, long maxAgeSeconds, MeterRegistry registry) {
+    DocumentRequestHandler(IssuerKeys keys, Map<String, Route> routes, Map<String, Map<String, Route>> byHost,
+                           long maxAgeSeconds, MeterRegistry registry) {
         this.keys = keys;
         this.routes = Map.copyOf(routes);
+        this.byHost = Map.copyOf(byHost);
         this.cacheControl = "public, max-age=" + maxAgeSeconds;
         Map<String, StatusCounters> byDocument = new java.util.HashMap<>();
         // Each document's usual answer is counted from the start, at zero: a dashboard shows the series before traffic.
         routes.values().forEach(r -> byDocument.computeIfAbsent(r.name(), n -> new StatusCounters(n, 200, registry)));
+        byHost.values().forEach(m -> m.values().forEach(r -> byDocument.computeIfAbsent(r.name(),
+                n -> new StatusCounters(n, 200, registry))));
         byDocument.put(NO_DOCUMENT, new StatusCounters(NO_DOCUMENT, 404, registry));
         this.counters = Map.copyOf(byDocument);
     }
@@ -166,7 +172,7 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
             reject(ctx, HttpResponseStatus.BAD_REQUEST);
             return;
         }
-        Route route = routes.get(path);
+        Route route = route(path, request);
         FullHttpResponse response;
         if (route == null) {
             response = text(HttpResponseStatus.NOT_FOUND, NOT_FOUND);
@@ -184,6 +190,27 @@ final class DocumentRequestHandler extends SimpleChannelInboundHandler<HttpObjec
         if (!HttpUtil.isKeepAlive(request)) {
             write.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    private Route route(String path, HttpRequest request) {
+        Map<String, Route> hosts = byHost.isEmpty() ? null : byHost.get(path);
+        if (hosts != null) {
+            Route r = hosts.get(host(request.headers().get(HttpHeaderNames.HOST)));
+            if (r != null) {
+                return r;
+            }
+        }
+        return routes.get(path);
+    }
+
+    /** The host a Host header names, lower case and without the port ("" for none): proxies may change the port. */
+    static String host(String header) {
+        if (header == null) {
+            return "";
+        }
+        String h = header.strip();
+        int end = h.startsWith("[") ? h.indexOf(']') + 1 : h.indexOf(':');
+        return (end > 0 ? h.substring(0, end) : h).toLowerCase(java.util.Locale.ROOT);
     }
 
     /**

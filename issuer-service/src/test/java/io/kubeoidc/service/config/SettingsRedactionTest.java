@@ -30,7 +30,7 @@ class SettingsRedactionTest {
 
     static IssuerProperties.Azure azure(String connectionString, String endpoint, String sas) {
         return new IssuerProperties.Azure(connectionString, endpoint, sas, "$web", "cluster-a/",
-                "https://acct.z6.web.core.windows.net/", "public, max-age=300");
+                "https://acct.z6.web.core.windows.net/", "public, max-age=300", null);
     }
 
     @Test

@@ -18,7 +18,7 @@ class HaSettingsTest {
                 Duration.ofSeconds(2), "node-1", Duration.ofSeconds(15));
         var keys = new IssuerProperties.Keys(Path.of("data/keys"), "etcd", Path.of("kek"), Path.of("copy"), etcd);
         return new IssuerProperties("https://oidc.example.com", null, false, keys, null, null, null, null, null, null,
-                new IssuerProperties.Publisher(null));
+                new IssuerProperties.Publisher(null), null);
     }
 
     @Test

@@ -565,6 +565,32 @@ class BadInputIT {
                         + " 'http://oidc.s3.eu-west-2.amazonaws.com/' is not https: AWS STS fetches the documents over"
                         + " https only", S3_BUCKET, S3_REGION,
                         "--issuer.mirror.s3.public-base-url=http://oidc.s3.eu-west-2.amazonaws.com/"),
+                // issuer URL moves (docs/issuer-migration.md)
+                service("additional issuer equal to issuer.url", "issuer.additional-urls: additional issuer"
+                        + " 'https://oidc.example.com' is the signing issuer itself; list only the other issuers"
+                        + " kube-apiserver accepts (its further --service-account-issuer flags)",
+                        "--issuer.additional-urls=https://oidc.example.com"),
+                service("additional issuer listed twice", "issuer.additional-urls: additional issuer"
+                        + " 'https://new.example.com' is listed twice",
+                        "--issuer.additional-urls=https://new.example.com,https://new.example.com"),
+                service("two issuers the public port cannot tell apart", "issuer.additional-urls: issuers"
+                        + " 'https://oidc.example.com' and 'https://oidc.example.com/' cannot be told apart: a relying party"
+                        + " fetches both discovery documents from host oidc.example.com at /.well-known/openid-configuration"
+                        + " (they differ only in scheme, port, the case of the host or a trailing slash), and one location"
+                        + " can serve only one issuer; publish the new issuer under another host or path",
+                        "--issuer.additional-urls=https://oidc.example.com/"),
+                service("two additional issuers on one host and path", "issuer.additional-urls: issuers"
+                        + " 'https://new.example.com/c' and 'https://new.example.com:8443/c' cannot be told apart: a relying"
+                        + " party fetches both discovery documents from host new.example.com at"
+                        + " /c/.well-known/openid-configuration (they differ only in scheme, port, the case of the host or a"
+                        + " trailing slash), and one location can serve only one issuer; publish the new issuer under another"
+                        + " host or path", "--issuer.additional-urls=https://new.example.com/c,https://new.example.com:8443/c"),
+                service("mirror for an issuer that is not configured", "issuer.mirror.filesystem.issuer"
+                        + " 'https://new.example.com' is neither issuer.url nor one of issuer.additional-urls"
+                        + " [https://oidc.example.com]", "--issuer.mirror.filesystem.issuer=https://new.example.com"),
+                service("additional Azure container without credentials", "issuer.mirror.additional-azure[0] has"
+                        + " neither connection-string nor endpoint", "--issuer.additional-urls=https://new.example.com",
+                        "--issuer.mirror.additional-azure[0].container=oidc"),
                 service("unknown key store", "issuer.keys.store must be one of [directory, etcd] (got 'zookeeper')",
                         "--issuer.keys.store=zookeeper"),
                 service("etcd without endpoints", "issuer.keys.store=etcd needs issuer.keys.etcd.endpoints", ETCD),
