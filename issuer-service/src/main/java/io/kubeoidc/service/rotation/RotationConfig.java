@@ -8,7 +8,6 @@ import io.kubeoidc.service.ha.Leadership;
 import io.kubeoidc.store.KeyStore;
 import io.kubeoidc.store.KeyStoreException;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -25,7 +24,7 @@ class RotationConfig {
     @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${issuer.publisher.keys-file:}'.trim() == ''")
     RotationService rotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
                                     List<PublicationTarget> beans, MirrorService mirrors, Clock clock,
-                                    SecureRandom random, MeterRegistry registry) {
+                                    MeterRegistry registry) {
         // Every mirror of every issuer gates: the mirror beans, and the mirrors an issuer URL move adds.
         List<PublicationTarget> targets = java.util.stream.Stream.concat(beans.stream(), mirrors.mirrors().stream())
                 .distinct().toList();
@@ -37,7 +36,7 @@ class RotationConfig {
                     "Raise issuer.rotation.max-keys (at most 100), or drop imported keys with `keys remove KID`.", null);
         }
         warnIfEntraWouldRefuse(settings, keys);
-        return new RotationService(keys, store, leadership, settings, targets, clock, random, registry);
+        return new RotationService(keys, store, leadership, settings, targets, clock, registry);
     }
 
     /**

@@ -245,7 +245,7 @@ class MirrorOutageFaultIT {
                 Duration chaosFor = Duration.ofNanos(calm - start);
 
                 SecretScan scan = new SecretScan().addCredential("AWS secret access key", S3Mock.SECRET_ACCESS_KEY);
-                new DirectoryKeyStore(work.resolve("keys")).load().signingKeys().forEach((kid, k) -> scan.addKey(kid, k.privateKey()));
+                new DirectoryKeyStore(work.resolve("keys")).load().signingKeys().forEach((kid, k) -> scan.addKey(kid, k.storableKey().orElseThrow()));
                 scan.scan("service log", log).scanTree(work.resolve("azurite")).scanTree(s3.store());
                 Map<String, byte[]> objects = s3.objects();
                 objects.forEach((key, bytes) -> scan.scan("S3 object " + key, bytes));
