@@ -113,7 +113,7 @@ class S3MirrorIT {
                 Map<String, byte[]> objects = s3.objects();
                 assertThat(objects.keySet()).containsExactly(DISCOVERY, JWKS);
                 SecretScan scan = new SecretScan().addCredential("AWS secret access key", S3Mock.SECRET_ACCESS_KEY);
-                new DirectoryKeyStore(work.resolve("keys")).load().signingKeys().forEach((kid, k) -> scan.addKey(kid, k.privateKey()));
+                new DirectoryKeyStore(work.resolve("keys")).load().signingKeys().forEach((kid, k) -> scan.addKey(kid, k.storableKey().orElseThrow()));
                 objects.forEach((key, bytes) -> scan.scan("object " + key, bytes));
                 scan.scan("service log", service.output()).scanTree(s3.store()).scan("prometheus", metrics(mgmt))
                         .scan("health", get("http://127.0.0.1:" + mgmt + "/actuator/health/mirror").body());
