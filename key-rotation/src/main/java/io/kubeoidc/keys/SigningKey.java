@@ -1,12 +1,22 @@
 package io.kubeoidc.keys;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSSigner;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import io.kubeoidc.custody.KeyHandle;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.interfaces.ECPrivateKey;
 import java.util.Objects;
+import java.util.Optional;
 
-/** A private key with its published half. toString never shows key bytes. */
-public record SigningKey(VerificationKey verificationKey, PrivateKey privateKey) {
+/**
+ * A private key held in memory with its published half: the handle of the {@code files} custody, and what PEM files
+ * parse to. toString never shows key bytes.
+ */
+public record SigningKey(VerificationKey verificationKey, PrivateKey privateKey) implements KeyHandle {
 
     public SigningKey {
         Objects.requireNonNull(verificationKey, "verificationKey");
@@ -21,8 +31,23 @@ public record SigningKey(VerificationKey verificationKey, PrivateKey privateKey)
         return of(spec.generate(random));
     }
 
+    @Override
     public String kid() {
         return verificationKey.kid();
+    }
+
+    @Override
+    public JWSSigner signer() {
+        try {
+            return privateKey instanceof ECPrivateKey ec ? new ECDSASigner(ec) : new RSASSASigner(privateKey);
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException("cannot sign with key " + kid() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<PrivateKey> storableKey() {
+        return Optional.of(privateKey);
     }
 
     @Override
