@@ -36,11 +36,20 @@ public final class SoftHsm {
         return new SoftHsm(Files.createDirectories(dir));
     }
 
+    /** Tokens of {@link #forThisJvm}: one to work on, one nobody logs in to (so a wrong PIN really is tried). */
+    public static final String JVM_TOKEN = "main", JVM_PIN = "1234-user";
+    public static final String JVM_IDLE_TOKEN = "never-logged-in", JVM_IDLE_PIN = "9999-idle";
+    private static SoftHsm jvm;
+
     /**
-     * The store the test JVM's own module uses (SOFTHSM2_CONF set by surefire). Call before anything loads the
-     * module, and make every token there and then: tokens made later stay invisible to this JVM.
+     * The store the test JVM's own module uses (SOFTHSM2_CONF set by surefire), with {@link #JVM_TOKEN} and
+     * {@link #JVM_IDLE_TOKEN}, made on the first call. SoftHSM lists tokens once, at C_Initialize, so every test
+     * class in the JVM shares these two.
      */
-    public static SoftHsm forThisJvm() throws IOException {
+    public static synchronized SoftHsm forThisJvm() throws IOException {
+        if (jvm != null) {
+            return jvm;
+        }
         requireInstalled();
         String env = System.getenv("SOFTHSM2_CONF");
         if (env == null) {
@@ -53,7 +62,16 @@ public final class SoftHsm {
                 old.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(tokens)).forEach(p -> p.toFile().delete());
             }
         }
-        return new SoftHsm(Files.createDirectories(dir));
+        SoftHsm hsm = new SoftHsm(Files.createDirectories(dir));
+        hsm.initToken(JVM_TOKEN, JVM_PIN);
+        hsm.initToken(JVM_IDLE_TOKEN, JVM_IDLE_PIN);
+        jvm = hsm;
+        return hsm;
+    }
+
+    /** The 0600 file holding {@code label}'s PIN, as {@link #initToken} wrote it. */
+    public Path pinFile(String label) {
+        return dir.resolve(label + ".pin");
     }
 
     private static void requireInstalled() {

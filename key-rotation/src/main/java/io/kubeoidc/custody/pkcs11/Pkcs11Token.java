@@ -385,6 +385,7 @@ public final class Pkcs11Token implements AutoCloseable {
                 }
                 seen.add("'" + label + "'");
             }
+            seen.sort(null);
             throw new Pkcs11TokenException(Reason.UNKNOWN_TOKEN, "PKCS#11 module " + settings.library() + " has no "
                     + settings.tokenName() + (seen.isEmpty() ? "; it shows no token at all" : "; it shows " + String.join(", ", seen)));
         } catch (PKCS11Exception e) {

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /** Against SoftHSM2 through the real module; key objects checked from outside the JVM with pkcs11-tool. */
 class Pkcs11TokenTest {
-    private static final String PIN = "1234-user";
-    private static final String WRONG_PIN_TOKEN_PIN = "9999-right";
+    private static final String PIN = SoftHsm.JVM_PIN;
+    private static final String WRONG_PIN_TOKEN_PIN = SoftHsm.JVM_IDLE_PIN;
     private static SoftHsm hsm;
     private static Path pinFile;
     private static Path rightPinOfOther;
@@ -32,10 +32,9 @@ class Pkcs11TokenTest {
 
     @BeforeAll
     static void tokens() throws Exception {
-        // every token this JVM will see must exist before the first C_Initialize
         hsm = SoftHsm.forThisJvm();
-        pinFile = hsm.initToken("main", PIN);
-        rightPinOfOther = hsm.initToken("never-logged-in", WRONG_PIN_TOKEN_PIN);
+        pinFile = hsm.pinFile(SoftHsm.JVM_TOKEN);
+        rightPinOfOther = hsm.pinFile(SoftHsm.JVM_IDLE_TOKEN);
         token = Pkcs11Token.open(new Pkcs11Settings(SoftHsm.MODULE, "main", null, pinFile));
     }
 
