@@ -67,10 +67,4 @@ class Pkcs11CustodyTest {
                 .hasMessage("the key store holds a private key for " + rsa.kid()
                         + ", but custody pkcs11 keeps private keys only on pkcs11:token=main");
     }
-
-    @Test
-    void orphansAreTheObjectsNoKeySetNames() {
-        assertThat(Orphans.of(Set.of("a", "b", Pkcs11Token.PENDING_PREFIX + "x"), Set.of("a")).labels())
-                .containsExactly("b", Pkcs11Token.PENDING_PREFIX + "x");
-    }
 }
