@@ -1,0 +1,114 @@
+package io.kubeoidc.service.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kubeoidc.testing.SoftHsm;
+import io.kubeoidc.testing.SoftHsm.PrivateKeyObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real jar with issuer.keys.custody=pkcs11 on a SoftHSM2 token made for each test: kube-apiserver's stand-in
+ * (Python gRPC) and PyJWT verify tokens signed on the token across a rotation, pkcs11-tool sees every private key
+ * object sensitive and never extractable, and nothing the service wrote holds a private key.
+ */
+class Pkcs11CustodyIT {
+    static final String LABEL = "issuer";
+    static final String PIN = "4711-user";
+
+    @TempDir
+    Path work;
+    SoftHsm hsm;
+    Path pinFile;
+
+    @BeforeEach
+    void token() throws Exception {
+        hsm = SoftHsm.create(work.resolve("hsm"));
+        pinFile = hsm.initToken(LABEL, PIN);
+    }
+
+    List<String> custody() {
+        return List.of("--issuer.keys.custody=pkcs11", "--issuer.keys.pkcs11.library=" + SoftHsm.MODULE,
+                "--issuer.keys.pkcs11.token-label=" + LABEL, "--issuer.keys.pkcs11.pin-file=" + pinFile);
+    }
+
+    JarProcess start(int port, int mgmt, Path socket, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--server.port=" + port, "--management.server.port=" + mgmt,
+                "--issuer.allow-insecure-http=true", "--issuer.signer.socket=" + socket,
+                "--issuer.url=" + ExternalSignerIT.VECTOR_ISSUER,
+                "--issuer.jwks-uri=http://127.0.0.1:" + port + "/openid/v1/jwks"));
+        args.addAll(custody());
+        args.addAll(List.of(extra));
+        return JarProcess.start(work, hsm.environment(), args.toArray(String[]::new)).awaitReady(mgmt);
+    }
+
+    /** The conformance client (kube-apiserver's rules, PyJWT via discovery); returns the kid the fresh token carries. */
+    static String conformance(Path socket, int port) throws Exception {
+        Path script = Path.of("src/test/python/kube_apiserver_conformance.py").toAbsolutePath();
+        Process py = new ProcessBuilder("/usr/bin/python3", script.toString(), "--socket", socket.toString(),
+                "--proto-dir", Path.of("src/main/proto").toAbsolutePath().toString(),
+                "--issuer", ExternalSignerIT.VECTOR_ISSUER, "--base-url", "http://127.0.0.1:" + port,
+                "--vectors", TestData.vector("derived/sa-token-examples.json").toString())
+                .redirectErrorStream(true).start();
+        String out = new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(py.waitFor()).as(out).isZero();
+        assertThat(out).contains("[v1alpha1] PyJWT verifies the fresh token via discovery")
+                .contains("[v1] PyJWT verifies the fresh token via discovery")
+                .containsPattern("conformance: \\d+ checks passed, 0 failed");
+        Matcher m = Pattern.compile("\\[v1\\] fresh claims: kid (\\S+) is in FetchKeys").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void tokensSignedOnTheTokenVerifyAcrossARotationAndNoPrivateKeyLeavesIt() throws Exception {
+        Path socket = work.resolve("run/signer.sock");
+        int port = TestData.freePort();
+        int mgmt = TestData.freePort();
+        String first;
+        String second;
+        try (JarProcess service = start(port, mgmt, socket, "--issuer.rotation.period=20s",
+                "--issuer.rotation.publish-ahead=8s", "--issuer.http.max-age=2s",
+                "--issuer.rotation.check-interval=250ms")) {
+            first = conformance(socket, port);
+            assertThat(hsm.privateKeys(LABEL, PIN)).extracting(PrivateKeyObject::label).containsExactly(first);
+
+            // The next key is created on the token, published ahead, then signs; the first one retires.
+            service.awaitOutput("kid=" + first + " from=ACTIVE to=RETIRED");
+            second = conformance(socket, port);
+            assertThat(second).isNotEqualTo(first);
+            assertThat(service.output()).contains("kid=" + second + " from=NEXT to=ACTIVE");
+
+            // The retired key's private object is destroyed on the token; its public key stays in the JWKS.
+            Await.await("the retired key's private object destroyed", JarProcess.LOADED_MACHINE,
+                    () -> hsm.privateKeys(LABEL, PIN).stream().noneMatch(k -> k.label().equals(first)));
+            assertThat(RotationIT.jwksKids(port)).contains(first, second);
+            for (PrivateKeyObject k : hsm.privateKeys(LABEL, PIN)) {
+                assertThat(k.sensitive()).as(k.label() + ": " + k.access()).isTrue();
+                assertThat(k.neverExtractable()).as(k.label() + ": " + k.access()).isTrue();
+            }
+
+            var list = JarProcess.run(work, hsm.environment(), cli("keys", "list"));
+            assertThat(list.exitCode()).as(list.output()).isZero();
+            assertThat(list.output()).contains(second).contains("pkcs11:token=" + LABEL);
+
+            SecretScan scan = new SecretScan().anyRsaPrivateKey().scan("service log", service.output())
+                    .scan("keys list", list.output()).scanTree(work.resolve("data"));
+            assertThat(scan.hits()).as(scan.summary()).isEmpty();
+            assertThat(service.output()).doesNotContain(PIN);
+        }
+    }
+
+    String[] cli(String... command) {
+        List<String> args = new ArrayList<>(List.of(command));
+        args.addAll(custody());
+        return args.toArray(String[]::new);
+    }
+}
