@@ -160,11 +160,23 @@ public final class Pkcs11Token implements AutoCloseable {
 
     /** RS256 (RSASSA-PKCS1-v1_5 with SHA-256) over {@code data}, computed on the token. */
     public byte[] signRs256(String kid, byte[] data) {
-        return call("sign with " + kid, (c, s) -> {
-            module.C_SignInit(s, new CK_MECHANISM(CKM_SHA256_RSA_PKCS), c.privateHandle(kid, s));
-            return module.C_Sign(s, data);
-        });
+        try {
+            byte[] signature = call("sign with " + kid, (c, s) -> {
+                module.C_SignInit(s, new CK_MECHANISM(CKM_SHA256_RSA_PKCS), c.privateHandle(kid, s));
+                return module.C_Sign(s, data);
+            });
+            signFailure = null;
+            return signature;
+        } catch (Pkcs11TokenException e) {
+            signFailure = new SignFailure(kid, e.getMessage());
+            throw e;
+        }
     }
+
+    /** The last signature that failed, until one succeeds or the key is found again. */
+    private record SignFailure(String kid, String message) {}
+
+    private volatile SignFailure signFailure;
 
     public boolean holds(String kid) {
         return !handles(kid, CKO_PRIVATE_KEY).isEmpty();
@@ -210,6 +222,14 @@ public final class Pkcs11Token implements AutoCloseable {
     public Optional<String> problem() {
         try {
             call("check the session", (c, s) -> module.C_GetSessionInfo(s));
+            SignFailure failed = signFailure;
+            if (failed != null) {
+                // a module may keep the session while the key is gone (a token store that vanished): look again
+                if (!holds(failed.kid())) {
+                    return Optional.of(failed.message());
+                }
+                signFailure = null;
+            }
             return Optional.empty();
         } catch (Pkcs11TokenException e) {
             return Optional.of(e.getMessage());
@@ -305,6 +325,9 @@ public final class Pkcs11Token implements AutoCloseable {
                 drop(c);
                 throw new Pkcs11TokenException(Reason.UNREACHABLE, location() + " is unreachable (" + cause
                         + ") while trying to " + what);
+            }
+            if (Ck.staleHandle(rv)) {
+                c.forgetAll(); // the object went away (or came back under a new handle): find it again next time
             }
             if (Ck.full(rv)) {
                 throw new Pkcs11TokenException(Reason.TOKEN_FULL, location() + " has no room to " + what + " (" + cause + ")");
@@ -442,6 +465,10 @@ public final class Pkcs11Token implements AutoCloseable {
 
         void forget(String kid) {
             privateHandles.remove(kid);
+        }
+
+        void forgetAll() {
+            privateHandles.clear();
         }
 
         void closeAll() {
