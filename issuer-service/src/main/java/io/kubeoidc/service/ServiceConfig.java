@@ -1,5 +1,7 @@
 package io.kubeoidc.service;
 
+import io.kubeoidc.custody.FilesCustody;
+import io.kubeoidc.custody.KeyCustody;
 import io.kubeoidc.service.config.IssuerProperties;
 import io.kubeoidc.service.config.IssuerSettings;
 import io.kubeoidc.service.ha.Leadership;
@@ -44,11 +46,20 @@ class ServiceConfig {
         return settings;
     }
 
+    /** Who holds the private keys (issuer.keys.custody, validated by IssuerSettings): every store is given it. */
+    @Bean
+    KeyCustody keyCustody(IssuerSettings settings, SecureRandom random) {
+        if (FilesCustody.NAME.equals(settings.keyCustody())) {
+            return new FilesCustody(random);
+        }
+        throw new IllegalStateException("issuer.keys.custody " + settings.keyCustody() + " has no implementation");
+    }
+
     /** The single-node store (issuer.keys.store=directory, the default); etcd is configured in HaConfig. */
     @Bean
     @ConditionalOnExpression(NOT_ETCD)
-    DirectoryKeyStore keyStore(IssuerProperties properties) {
-        return new DirectoryKeyStore(properties.keys().directory());
+    DirectoryKeyStore keyStore(IssuerProperties properties, KeyCustody custody) {
+        return new DirectoryKeyStore(properties.keys().directory(), custody);
     }
 
     @Bean

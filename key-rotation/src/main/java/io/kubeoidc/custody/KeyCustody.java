@@ -65,16 +65,18 @@ public interface KeyCustody {
 
     /**
      * Destroys the private half of {@code kid}, which can never sign again (it left NEXT and ACTIVE, or left the key
-     * set). Called after the key store committed the set that no longer lets it sign; idempotent. For {@code files}
-     * the store's commit has already deleted it, so there is nothing left to do.
+     * set). Called by the key store after it committed the set that no longer lets it sign; idempotent. For
+     * {@code files} the store's commit has already deleted it, so there is nothing left to do.
      *
-     * @throws KeyCustodyException when the custody could not destroy it (the next check retries)
+     * @throws KeyCustodyException when the custody could not destroy it: the commit stands, so the implementation
+     *                             logs the cause, and the key stays among {@link #kids()} for orphan detection
      */
     void destroy(String kid);
 
     /**
-     * The kids of the private keys this custody holds outside any key store, for orphan detection (keys no key set
-     * names). Empty for a custody that keeps private keys in the store: the store removes its own orphans.
+     * The kids of the private keys this custody holds outside any key store, for orphan detection: a kid here that the
+     * key set does not name as able to sign (absent, or no longer NEXT or ACTIVE) is an orphan of a crash or of a
+     * failed {@link #destroy}. Empty for a custody that keeps private keys in the store: the store removes its own.
      */
     Set<String> kids();
 }

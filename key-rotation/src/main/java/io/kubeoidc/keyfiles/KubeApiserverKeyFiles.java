@@ -1,5 +1,7 @@
 package io.kubeoidc.keyfiles;
 
+import io.kubeoidc.custody.KeyCustody;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.files.AtomicFiles;
 import io.kubeoidc.files.TrustedDirectory;
 import io.kubeoidc.files.UnsafeDirectoryException;
@@ -19,6 +21,8 @@ import java.util.Set;
  * ACTIVE private key, for --service-account-signing-key-file and kube-controller-manager's
  * --service-account-private-key-file). kube-apiserver reads them only at start, so every change
  * means a restart; the rotation schedule makes sa.pub gain a NEXT key long before sa.key switches.
+ * sa.key is the private key itself, so these files exist only under a custody that keeps private keys in the key
+ * store ({@code files}); see {@link #requireCustody}.
  */
 public final class KubeApiserverKeyFiles {
     public static final String PUBLIC_FILE = "sa.pub";
@@ -46,14 +50,36 @@ public final class KubeApiserverKeyFiles {
         TrustedDirectory.create(dir, DIRECTORY_MODE, "key-files directory");
     }
 
-    /** Writes both files atomically, sa.pub first, each only when its content changes. */
+    /**
+     * Refuses a custody that never gives out private keys: kube-apiserver would need the key in sa.key.
+     *
+     * @throws IllegalArgumentException naming the custody
+     */
+    public static void requireCustody(KeyCustody custody) {
+        if (!custody.keepsPrivateKeysInStore()) {
+            throw new IllegalArgumentException(refusal("custody " + custody.location() + " never gives it out"));
+        }
+    }
+
+    private static String refusal(String why) {
+        return "the kube-apiserver key files need the private key itself in " + PRIVATE_FILE + ", but " + why
+                + "; use custody files, or kube-apiserver's external signer";
+    }
+
+    /**
+     * Writes both files atomically, sa.pub first, each only when its content changes.
+     *
+     * @throws IllegalArgumentException when the ACTIVE key is held by a custody that keeps it outside the store
+     */
     public static Written write(Path dir, StoredKeys keys) throws IOException {
+        Optional<KeyHandle> active = keys.activeSigningKey();
+        Optional<SigningKey> signing = active.map(a -> new SigningKey(a.verificationKey(), a.storableKey()
+                .orElseThrow(() -> new IllegalArgumentException(refusal("kid " + a.kid() + " is held outside the key store")))));
         prepare(dir);
         boolean pub = AtomicFiles.writeIfChanged(dir.resolve(PUBLIC_FILE),
                 PemKeyWriter.publicKeys(keys.keySet().published()), AtomicFiles.PUBLIC);
-        Optional<SigningKey> active = keys.activeSigningKey();
-        boolean priv = active.isPresent() && AtomicFiles.writeIfChanged(dir.resolve(PRIVATE_FILE),
-                PemKeyWriter.privateKey(active.get()), AtomicFiles.PRIVATE);
+        boolean priv = signing.isPresent() && AtomicFiles.writeIfChanged(dir.resolve(PRIVATE_FILE),
+                PemKeyWriter.privateKey(signing.get()), AtomicFiles.PRIVATE);
         return new Written(pub, priv);
     }
 }

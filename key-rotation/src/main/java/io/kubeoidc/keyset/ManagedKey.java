@@ -5,9 +5,10 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A key and its lifecycle facts. Holds no private key bytes: those stay in the store.
+ * A key and its lifecycle facts. Holds no private key bytes: those stay with the custody (for {@code files}, in the
+ * store).
  *
- * @param hasPrivateKey whether the store holds the private half (required to be NEXT or ACTIVE)
+ * @param hasPrivateKey whether the custody holds the private half (required to be NEXT or ACTIVE)
  * @param stateSince    when the key entered its state
  * @param confirmedAt   when every publication target had confirmed a document containing this key,
  *                      or null; a NEXT key activates only publish-ahead after this instant
@@ -58,7 +59,8 @@ public record ManagedKey(VerificationKey key, KeyState state, boolean hasPrivate
 
     /**
      * Once a key leaves NEXT and ACTIVE it never signs again (no transition leads back, and an emergency
-     * makes a new key rather than reviving a retired one), so the store destroys its private half.
+     * makes a new key rather than reviving a retired one), so its custody destroys the private half once the store
+     * has committed this.
      */
     public ManagedKey withoutSpentPrivateKey() {
         return hasPrivateKey && state != KeyState.ACTIVE && state != KeyState.NEXT

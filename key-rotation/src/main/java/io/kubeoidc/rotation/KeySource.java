@@ -1,10 +1,10 @@
 package io.kubeoidc.rotation;
 
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.keys.KeySpec;
-import io.kubeoidc.keys.SigningKey;
 
-/** Where new keys come from; injected so the planner stays deterministic under test. */
+/** Where new keys come from (the custody); injected so the planner stays deterministic under test. */
 @FunctionalInterface
 public interface KeySource {
-    SigningKey generate(KeySpec spec);
+    KeyHandle generate(KeySpec spec);
 }

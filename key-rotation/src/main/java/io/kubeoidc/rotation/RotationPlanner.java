@@ -1,6 +1,6 @@
 package io.kubeoidc.rotation;
 
-import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.KeyState;
 import io.kubeoidc.keyset.ManagedKey;
@@ -48,7 +48,7 @@ public final class RotationPlanner {
         private final KeySet base;
         private final Instant now;
         private final List<ManagedKey> keys;
-        private final List<SigningKey> newKeys = new ArrayList<>();
+        private final List<KeyHandle> newKeys = new ArrayList<>();
         private final List<Transition> transitions = new ArrayList<>();
         private String blocked;
 
@@ -130,7 +130,7 @@ public final class RotationPlanner {
                         + policy.maxKeys() + ", so a new key would exceed it; remove verify-only keys or raise the limit";
                 return;
             }
-            SigningKey key = source.generate(policy.keySpec());
+            KeyHandle key = source.generate(policy.keySpec());
             newKeys.add(key);
             if (bootstrap) {
                 // Nothing was ever published, so no relying party can hold a cache that lacks this key.

@@ -3,12 +3,9 @@ package io.kubeoidc.signer;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSSigner;
-import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.util.JSONObjectUtils;
-import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.custody.KeyHandle;
 import java.nio.charset.StandardCharsets;
-import java.security.interfaces.ECPrivateKey;
 import java.util.Base64;
 
 /**
@@ -16,30 +13,26 @@ import java.util.Base64;
  * {"alg","kid","typ":"JWT"} (kube-apiserver rejects any other member), the signature covers
  * base64url(header) + "." + claims, and ES* signatures are JOSE R||S (Nimbus transcodes from DER).
  * Only claims the {@link ClaimsPolicy} accepts are signed. One instance per signing key: the header
- * and the Nimbus signer are built once.
+ * and the Nimbus signer (from the key's custody handle) are built once.
  */
 public final class TokenSigner {
     /** kube-apiserver's claims are a few hundred bytes; anything this large is not a token. */
     public static final int MAX_CLAIMS_CHARS = 64 * 1024;
 
-    private final SigningKey key;
+    private final KeyHandle key;
     private final ClaimsPolicy policy;
     private final JWSHeader nimbusHeader;
     private final JWSSigner signer;
     private final String header;
     private final byte[] headerDot;
 
-    public TokenSigner(SigningKey key, ClaimsPolicy policy) {
+    /** @throws io.kubeoidc.custody.KeyCustodyException when the key's custody cannot sign now */
+    public TokenSigner(KeyHandle key, ClaimsPolicy policy) {
         this.key = key;
         this.policy = java.util.Objects.requireNonNull(policy, "policy");
         var alg = key.verificationKey().algorithm();
         this.nimbusHeader = new JWSHeader(alg);
-        try {
-            this.signer = key.privateKey() instanceof ECPrivateKey ec ? new ECDSASigner(ec)
-                    : new RSASSASigner(key.privateKey());
-        } catch (JOSEException e) {
-            throw new IllegalArgumentException("cannot sign with key " + key.kid() + ": " + e.getMessage(), e);
-        }
+        this.signer = key.signer();
         // Sorted members, as go-jose marshals a header map.
         String json = "{\"alg\":\"" + alg.getName() + "\",\"kid\":\"" + key.kid() + "\",\"typ\":\"JWT\"}";
         this.header = Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.US_ASCII));

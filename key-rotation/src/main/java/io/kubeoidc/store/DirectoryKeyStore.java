@@ -1,10 +1,12 @@
 package io.kubeoidc.store;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import io.kubeoidc.custody.FilesCustody;
+import io.kubeoidc.custody.KeyCustody;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.files.AtomicFiles;
 import io.kubeoidc.files.TrustedDirectory;
 import io.kubeoidc.files.UnsafeDirectoryException;
-import io.kubeoidc.keys.SigningKey;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.pem.KeyFileException;
@@ -33,8 +35,8 @@ import java.util.stream.Stream;
 
 /**
  * The embedded default store: one directory holding {@code KID.pub} for every key, {@code KID.key}
- * (0600, PKCS#1 or SEC1) for keys whose private half we hold, and {@code keyset.json} with states,
- * timestamps and the revision.
+ * (0600, PKCS#1 or SEC1) for keys that can sign when the custody keeps private keys in the store ({@code files}),
+ * and {@code keyset.json} with states, timestamps and the revision.
  *
  * <p>Crash safety comes from the write order: key files are written and fsynced first, then the
  * metadata is replaced atomically, then files of keys that left the set are deleted. A crash at any
@@ -49,10 +51,15 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
     private final Duration lockTimeout;
     private final WriteSteps steps;
     private final RevisionMarkFile mark;
+    private final KeyCustody custody;
     private final java.time.Clock clock = java.time.Clock.systemUTC();
 
     public DirectoryKeyStore(Path dir) {
         this(dir, Duration.ofSeconds(10));
+    }
+
+    public DirectoryKeyStore(Path dir, KeyCustody custody) {
+        this(dir, Duration.ofSeconds(10), WriteSteps.NONE, custody);
     }
 
     public DirectoryKeyStore(Path dir, Duration lockTimeout) {
@@ -60,10 +67,20 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
     }
 
     public DirectoryKeyStore(Path dir, Duration lockTimeout, WriteSteps steps) {
+        this(dir, lockTimeout, steps, FilesCustody.INSTANCE);
+    }
+
+    public DirectoryKeyStore(Path dir, Duration lockTimeout, WriteSteps steps, KeyCustody custody) {
         this.dir = dir.toAbsolutePath().normalize();
         this.lockTimeout = lockTimeout;
         this.steps = steps;
         this.mark = new RevisionMarkFile(this.dir);
+        this.custody = java.util.Objects.requireNonNull(custody, "custody");
+    }
+
+    @Override
+    public KeyCustody custody() {
+        return custody;
     }
 
     public Path directory() {
@@ -106,10 +123,13 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         }
         try {
             KeySet set = KeySetJson.decode(metadata, (kid, embedded) -> readKey(publicFile(kid), kid, false).verificationKey());
-            Map<String, SigningKey> signing = new HashMap<>();
+            Map<String, KeyHandle> signing = new HashMap<>();
             for (ManagedKey k : set.keys()) {
                 if (k.hasPrivateKey()) {
-                    signing.put(k.kid(), readKey(privateFile(k.kid()), k.kid(), true).signingKey().orElseThrow());
+                    var stored = custody.keepsPrivateKeysInStore() ? java.util.Optional.of(
+                            readKey(privateFile(k.kid()), k.kid(), true).signingKey().orElseThrow().privateKey())
+                            : java.util.Optional.<java.security.PrivateKey>empty();
+                    signing.put(k.kid(), CustodyMaterial.open(custody, k.key(), stored, describe()));
                 }
             }
             if (refuseRollback) {
@@ -191,7 +211,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
     }
 
     @Override
-    public StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys) {
+    public StoredKeys commit(long baseRevision, KeySet next, Collection<? extends KeyHandle> newKeys) {
         ensureDirectory();
         try (Lock ignored = lock()) {
             KeySet stored = load().keySet();
@@ -200,13 +220,17 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                 throw new StaleKeySetException(describe() + " changed while this change was prepared (revision "
                         + baseRevision + ", now " + current + "); reload and try again");
             }
-            Map<String, SigningKey> provided = newKeys.stream()
-                    .collect(Collectors.toMap(SigningKey::kid, k -> k, (a, b) -> a));
+            Map<String, KeyHandle> provided = newKeys.stream()
+                    .collect(Collectors.toMap(KeyHandle::kid, k -> k, (a, b) -> a));
             for (ManagedKey k : next.keys()) {
-                SigningKey priv = provided.get(k.kid());
-                if (priv != null) {
-                    write(privateFile(k.kid()), PemKeyWriter.privateKey(priv), AtomicFiles.PRIVATE);
-                } else if (k.hasPrivateKey() && !Files.isRegularFile(privateFile(k.kid()), LinkOption.NOFOLLOW_LINKS)) {
+                KeyHandle given = provided.get(k.kid());
+                if (given != null) {
+                    var priv = CustodyMaterial.toStore(custody, given, describe());
+                    if (priv.isPresent()) {
+                        write(privateFile(k.kid()), PemKeyWriter.privateKey(priv.get()), AtomicFiles.PRIVATE);
+                    }
+                } else if (k.hasPrivateKey() && custody.keepsPrivateKeysInStore()
+                        && !Files.isRegularFile(privateFile(k.kid()), LinkOption.NOFOLLOW_LINKS)) {
                     throw new KeyStoreException(describe() + ": key " + k.kid()
                             + " needs its private key, which was neither given nor stored");
                 }
@@ -214,7 +238,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                     write(publicFile(k.kid()), PemKeyWriter.publicKeys(List.of(k.key())), AtomicFiles.PUBLIC);
                 }
             }
-            return commitMetadata(next.committedOver(stored, clock.instant()));
+            return commitMetadata(stored, next.committedOver(stored, clock.instant()), newKeys);
         } catch (IOException e) {
             throw new KeyStoreException(describe() + ": write failed: " + e.getMessage(), e);
         }
@@ -224,10 +248,12 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
      * Metadata, then the high-water mark (so a crash leaves it behind the metadata, never ahead), then the files
      * no longer referenced: removed keys, and the private halves of keys that left ACTIVE.
      */
-    private StoredKeys commitMetadata(KeySet committed) throws IOException {
+    private StoredKeys commitMetadata(KeySet before, KeySet committed, Collection<? extends KeyHandle> newKeys)
+            throws IOException {
         write(dir.resolve(METADATA), KeySetJson.encode(committed, null), AtomicFiles.PUBLIC);
         write(dir.resolve(RevisionMarkFile.NAME), RevisionMarkFile.content(committed.revision()), AtomicFiles.PUBLIC);
         deleteUnreferenced(committed);
+        CustodyMaterial.destroySpent(custody, before, newKeys, committed);
         return load();
     }
 
@@ -244,7 +270,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
                 throw new KeyStoreException(describe() + " holds no key set to restore");
             }
             long target = Math.max(Math.max(stored.revision(), mark.floor()), aboveRevision) + 1;
-            return commitMetadata(stored.restoredAt(target, clock.instant()));
+            return commitMetadata(stored, stored.restoredAt(target, clock.instant()), List.of());
         } catch (IOException e) {
             throw new KeyStoreException(describe() + ": write failed: " + e.getMessage(), e);
         }
@@ -284,7 +310,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
         Set<String> keep = new java.util.HashSet<>();
         for (ManagedKey k : committed.keys()) {
             keep.add(k.kid() + ".pub");
-            if (k.hasPrivateKey()) {
+            if (k.hasPrivateKey() && custody.keepsPrivateKeysInStore()) {
                 keep.add(k.kid() + ".key");
             }
         }

@@ -1,13 +1,14 @@
 package io.kubeoidc.store;
 
-import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.custody.KeyCustody;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.keyset.KeySet;
 import java.util.Collection;
 
 /**
- * Durable home of the key set and its private keys. Implementations: a directory (default); a
- * distributed store (etcd) fits the same contract: load, then commit conditioned on the revision
- * that was loaded, so two writers can never both win.
+ * Durable home of the key set: metadata and public keys, and the private keys when its {@link KeyCustody} keeps them
+ * in the store. Implementations: a directory (default); a distributed store (etcd) fits the same contract: load,
+ * then commit conditioned on the revision that was loaded, so two writers can never both win.
  */
 public interface KeyStore {
 
@@ -19,10 +20,12 @@ public interface KeyStore {
      *
      * @param baseRevision the revision {@code next} was derived from; a different stored revision
      *                     fails with {@link StaleKeySetException} and changes nothing
-     * @param newKeys      private keys that {@code next} introduces (the store keeps them secret)
-     * @return the committed state, at revision {@code baseRevision + 1}
+     * @param newKeys      handles of the keys that {@code next} introduces, from this store's custody (the store keeps
+     *                     their private keys secret when the custody keeps them in the store)
+     * @return the committed state, at revision {@code baseRevision + 1}; the custody has been asked to destroy the
+     *         private halves of keys that can no longer sign
      */
-    StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys);
+    StoredKeys commit(long baseRevision, KeySet next, Collection<? extends KeyHandle> newKeys);
 
     /**
      * Re-commits the key set the store holds now, unchanged except that keys which can no longer sign lose
@@ -30,6 +33,9 @@ public interface KeyStore {
      * recorded: the deliberate return to a restored backup, which replicas would otherwise refuse as a rollback.
      */
     StoredKeys restore(long aboveRevision);
+
+    /** Who holds the private keys of this store's key set. */
+    KeyCustody custody();
 
     /** Where the store lives, for messages. */
     String describe();

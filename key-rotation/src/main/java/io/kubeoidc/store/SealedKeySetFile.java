@@ -2,7 +2,9 @@ package io.kubeoidc.store;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.kubeoidc.files.AtomicFiles;
-import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.custody.FilesCustody;
+import io.kubeoidc.custody.KeyCustody;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.pem.ParsedKey;
@@ -21,8 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A replica's local copy of the last key set it served, private keys included, sealed under the
- * key-encryption key and written atomically with mode 0600. It lets a replica serve and sign when it
+ * A replica's local copy of the last key set it served, private keys included when the custody keeps them in the
+ * store, sealed under the key-encryption key and written atomically with mode 0600. It lets a replica serve and sign when it
  * starts while etcd has no quorum yet (a full control-plane restart), never to rotate.
  */
 public final class SealedKeySetFile {
@@ -33,10 +35,16 @@ public final class SealedKeySetFile {
 
     private final Path file;
     private final SealedBox box;
+    private final KeyCustody custody;
 
     public SealedKeySetFile(Path file, SealedBox box) {
+        this(file, box, FilesCustody.INSTANCE);
+    }
+
+    public SealedKeySetFile(Path file, SealedBox box, KeyCustody custody) {
         this.file = file.toAbsolutePath().normalize();
         this.box = box;
+        this.custody = java.util.Objects.requireNonNull(custody, "custody");
     }
 
     public Path file() {
@@ -49,7 +57,8 @@ public final class SealedKeySetFile {
         json.put("savedAt", now.toString());
         json.put("keyset", new String(KeySetJson.encodeSelfContained(keys.keySet()), StandardCharsets.UTF_8));
         Map<String, Object> priv = new LinkedHashMap<>();
-        keys.signingKeys().forEach((kid, k) -> priv.put(kid, new String(PemKeyWriter.privateKey(k), StandardCharsets.US_ASCII)));
+        keys.signingKeys().forEach((kid, k) -> CustodyMaterial.toStore(custody, k, "the local copy").ifPresent(p ->
+                priv.put(kid, new String(PemKeyWriter.privateKey(p), StandardCharsets.US_ASCII))));
         json.put("privateKeys", priv);
         byte[] plain = JSONObjectUtils.toJSONString(json).getBytes(StandardCharsets.UTF_8);
         try {
@@ -68,7 +77,7 @@ public final class SealedKeySetFile {
      * @return whether the file was rewritten
      */
     public boolean resealUnder(SealedBox to) {
-        SealedKeySetFile target = new SealedKeySetFile(file, to);
+        SealedKeySetFile target = new SealedKeySetFile(file, to, custody);
         try {
             if (!Files.exists(file) || to.keyId().equals(SealedBox.keyIdOf(Files.readAllBytes(file)))) {
                 return false;
@@ -96,16 +105,20 @@ public final class SealedKeySetFile {
             KeySet set = KeySetJson.decodeSelfContained(
                     JSONObjectUtils.getString(json, "keyset").getBytes(StandardCharsets.UTF_8));
             Map<String, Object> priv = JSONObjectUtils.getJSONObject(json, "privateKeys");
-            Map<String, SigningKey> signing = new HashMap<>();
+            Map<String, KeyHandle> signing = new HashMap<>();
             for (ManagedKey k : set.keys()) {
                 if (k.hasPrivateKey()) {
-                    Object pem = priv.get(k.kid());
-                    if (pem == null) {
-                        throw new IllegalArgumentException("no private key for " + k.kid());
+                    Optional<java.security.PrivateKey> stored = Optional.empty();
+                    if (custody.keepsPrivateKeysInStore()) {
+                        Object pem = priv.get(k.kid());
+                        if (pem == null) {
+                            throw new IllegalArgumentException("no private key for " + k.kid());
+                        }
+                        ParsedKey p = StoredKeyPem.expect("the local copy", PemKeyReader.read("the private key of "
+                                + k.kid(), pem.toString().getBytes(StandardCharsets.US_ASCII)), k.kid(), true);
+                        stored = Optional.of(p.signingKey().orElseThrow().privateKey());
                     }
-                    ParsedKey p = StoredKeyPem.expect("the local copy", PemKeyReader.read("the private key of " + k.kid(),
-                            pem.toString().getBytes(StandardCharsets.US_ASCII)), k.kid(), true);
-                    signing.put(k.kid(), p.signingKey().orElseThrow());
+                    signing.put(k.kid(), CustodyMaterial.open(custody, k.key(), stored, "the local copy"));
                 }
             }
             return Optional.of(new Copy(new StoredKeys(set, signing), JSONObjectUtils.getString(json, "version"),

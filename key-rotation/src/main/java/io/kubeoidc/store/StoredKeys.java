@@ -1,12 +1,15 @@
 package io.kubeoidc.store;
 
-import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.keyset.KeySet;
 import java.util.Map;
 import java.util.Optional;
 
-/** A loaded key set plus the private keys the store holds for it. */
-public record StoredKeys(KeySet keySet, Map<String, SigningKey> signingKeys) {
+/**
+ * A loaded key set plus a handle for every key it lets sign (NEXT and ACTIVE), opened through the store's custody:
+ * the private key itself for {@code files}, a reference into the custody otherwise.
+ */
+public record StoredKeys(KeySet keySet, Map<String, KeyHandle> signingKeys) {
 
     public static final StoredKeys EMPTY = new StoredKeys(KeySet.EMPTY, Map.of());
 
@@ -14,7 +17,7 @@ public record StoredKeys(KeySet keySet, Map<String, SigningKey> signingKeys) {
         signingKeys = Map.copyOf(signingKeys);
     }
 
-    public Optional<SigningKey> activeSigningKey() {
+    public Optional<KeyHandle> activeSigningKey() {
         return keySet.active().map(k -> signingKeys.get(k.kid()));
     }
 

@@ -88,7 +88,7 @@ class DirectoryKeyStoreTest {
         assertThat(loaded.keySet().keys()).extracting(ManagedKey::kid, ManagedKey::state).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU", KeyState.ACTIVE),
                 org.assertj.core.groups.Tuple.tuple("SoABiieYuNx4UdqYvZRVeuC6SihxgLrhLy9peHMHpTc", KeyState.VERIFY_ONLY));
-        assertThat(loaded.activeSigningKey().orElseThrow().privateKey())
+        assertThat(loaded.activeSigningKey().orElseThrow().storableKey().orElseThrow())
                 .isEqualTo(change.newKeys().get(0).privateKey());
         assertThat(loaded.keySet().active().orElseThrow().gateBypass()).contains("imported as the signing key");
         Path keyFile = dir.resolve("JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU.key");

@@ -75,8 +75,10 @@ final class KeysImportCommand implements Callable<Integer>, StoreWriter {
         }
         String command = "keys import" + (verifyOnly ? " --verify-only" : "") + " "
                 + String.join(" ", files.stream().map(Path::toString).toList());
+        // The custody takes the imported private keys (files: as they are) before the set that names them commits.
+        var adopted = change.newKeys().stream().map(store.custody()::adopt).toList();
         StoredKeys committed = store.commit(current.keySet().revision(),
-                change.next().withChange(StoreOptions.note(command, reason)), change.newKeys());
+                change.next().withChange(StoreOptions.note(command, reason)), adopted);
         change.notes().forEach(out::println);
         var active = committed.keySet().active();
         if (active.isPresent() && !active.get().kid().equals(current.keySet().active().map(k -> k.kid()).orElse(null))

@@ -49,7 +49,7 @@ final class KeysRotateCommand implements Callable<Integer>, StoreWriter {
         var out = spec.commandLine().getOut();
         var policy = dir.policy();
         if (!emergency) {
-            dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), StoreOptions::generate),
+            dir.apply(s -> ManualRotation.rotateNow(s.keySet(), policy, Instant.now(), dir::generate),
                     StoreOptions.note("keys rotate", reason), out);
             return 0;
         }
@@ -66,7 +66,7 @@ final class KeysRotateCommand implements Callable<Integer>, StoreWriter {
             err.println("Nothing was changed. Re-run with --yes to proceed.");
             return 1;
         }
-        dir.apply(s -> ManualRotation.emergencyRevoke(s.keySet(), revoke, policy, Instant.now(), StoreOptions::generate),
+        dir.apply(s -> ManualRotation.emergencyRevoke(s.keySet(), revoke, policy, Instant.now(), dir::generate),
                 StoreOptions.note("keys rotate --emergency --revoke " + revoke, reason), out);
         return 0;
     }

@@ -1,6 +1,6 @@
 package io.kubeoidc.service.cli;
 
-import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.rotation.RotationPlan;
 import io.kubeoidc.rotation.RotationPolicy;
 import io.kubeoidc.sealing.KeyEncryptionKey;
@@ -12,7 +12,6 @@ import io.kubeoidc.store.etcd.EtcdKeyStore;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -148,7 +147,8 @@ final class StoreOptions {
                 System.getProperty("user.name"));
     }
 
-    static SigningKey generate(io.kubeoidc.keys.KeySpec spec) {
-        return SigningKey.generate(spec, new SecureRandom());
+    /** A new key, created by the store's custody. */
+    KeyHandle generate(io.kubeoidc.keys.KeySpec spec) {
+        return store().custody().create(spec);
     }
 }

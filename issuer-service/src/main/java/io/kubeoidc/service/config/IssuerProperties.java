@@ -27,10 +27,11 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      *                          copy: 32 random bytes, raw or base64; the same file on every replica (store=etcd)
      * @param localCopy         this replica's sealed copy of the last key set it served, used to serve and sign
      *                          when it starts while etcd is unreachable (store=etcd)
+     * @param custody           who holds the private keys: files (the default: in the key store itself)
      */
     public record Keys(@DefaultValue("./data/keys") Path directory, @DefaultValue("directory") String store,
                        Path encryptionKeyFile, @DefaultValue("./data/keyset.sealed") Path localCopy,
-                       @DefaultValue Etcd etcd) {}
+                       @DefaultValue Etcd etcd, @DefaultValue("files") String custody) {}
 
     /**
      * The etcd key store and leader election (issuer.keys.store=etcd).

@@ -14,14 +14,16 @@ import java.util.List;
  *
  * @param developmentIssuer true when issuer.url was unset and the http://localhost default is used
  * @param keyFilesDirectory null when kube-apiserver key files are not written
+ * @param keyCustody        who holds the private keys (issuer.keys.custody): one of {@link #KEY_CUSTODIES}
  */
 public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, RotationPolicy policy, long maxAgeSeconds,
                              String jwksContentType, Duration checkInterval, Path keyFilesDirectory,
                              String restartCommand, SignerSettings signer, Path publisherKeysFile,
-                             HttpLimits httpLimits) {
+                             HttpLimits httpLimits, String keyCustody) {
 
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
     static final List<String> KEY_STORES = List.of("directory", "etcd");
+    static final List<String> KEY_CUSTODIES = List.of(io.kubeoidc.custody.FilesCustody.NAME);
 
     /** The mirrors publish a change within about a second of its commit (writes take a few more). */
     static final Duration MIRROR_CONFIRMATION = Duration.ofSeconds(5);
@@ -91,6 +93,12 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                     + p.keys().store() + "')", "Use directory on a single node, etcd for several control-plane"
                     + " replicas (docs/ha.md).", null);
         }
+        String custody = p.keys().custody() == null ? "" : p.keys().custody().strip().toLowerCase(java.util.Locale.ROOT);
+        if (!KEY_CUSTODIES.contains(custody)) {
+            throw new InvalidConfigurationException("issuer.keys.custody must be one of " + KEY_CUSTODIES + " (got '"
+                    + p.keys().custody() + "')", "Use files: private keys kept in the key store (docs/keys.md, Key"
+                    + " custody).", null);
+        }
         String command = p.keyFiles().restartCommand();
         SignerSettings signer = SignerSettings.from(p.signer(), policy);
         if (signer != null && p.keyFiles().directory() != null) {
@@ -106,6 +114,6 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
         }
         return new IssuerSettings(issuer, development, policy, maxAge.toSeconds(), ct, r.checkInterval(),
                 p.keyFiles().directory(), command == null || command.isBlank() ? null : command, signer, publisher,
-                httpLimits);
+                httpLimits, custody);
     }
 }

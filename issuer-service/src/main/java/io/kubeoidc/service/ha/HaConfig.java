@@ -77,16 +77,16 @@ class HaConfig {
 
     @Bean
     EtcdKeyStore keyStore(EtcdConnection etcd, SealedBox box, Clock clock, EtcdLeaderElection election,
-                          RevisionFloor.InMemory highWaterMark) {
+                          RevisionFloor.InMemory highWaterMark, io.kubeoidc.custody.KeyCustody custody) {
         // Only the leader writes, and only while it still holds the leader key (the fencing token).
-        return new EtcdKeyStore(etcd, box, clock, election::fence, highWaterMark);
+        return new EtcdKeyStore(etcd, box, clock, election::fence, highWaterMark, custody);
     }
 
     @Bean
     ReplicaKeySource replicaKeySource(EtcdKeyStore store, SealedBox box, HaSettings ha, Clock clock,
                                       RevisionFloor.InMemory highWaterMark) {
-        return new ReplicaKeySource(store, new SealedKeySetFile(ha.localCopy(), box), clock, ha.degradedAfter(),
-                highWaterMark);
+        return new ReplicaKeySource(store, new SealedKeySetFile(ha.localCopy(), box, store.custody()), clock,
+                ha.degradedAfter(), highWaterMark);
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package io.kubeoidc.service.rotation;
 
+import io.kubeoidc.custody.KeyCustody;
 import io.kubeoidc.keyfiles.KubeApiserverKeyFiles;
 import io.kubeoidc.service.config.InvalidConfigurationException;
 import io.kubeoidc.service.config.IssuerSettings;
@@ -25,12 +26,19 @@ class KeyFilesPublisher {
     private final Counter restartsNeeded;
     private long writtenRevision = -1;
 
-    KeyFilesPublisher(IssuerSettings settings, MeterRegistry registry) {
+    KeyFilesPublisher(IssuerSettings settings, KeyCustody custody, MeterRegistry registry) {
         this.directory = settings.keyFilesDirectory();
         this.restartCommand = settings.restartCommand();
         this.restartsNeeded = Counter.builder("issuer.keyfiles.restart.required")
                 .description("Times sa.key/sa.pub changed, each needing a kube-apiserver restart").register(registry);
         if (directory != null) {
+            try {
+                KubeApiserverKeyFiles.requireCustody(custody);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigurationException("issuer.key-files.directory: " + e.getMessage(),
+                        "Set issuer.keys.custody=files, or drop issuer.key-files.directory and use issuer.signer.socket.",
+                        null);
+            }
             try {
                 KubeApiserverKeyFiles.prepare(directory); // a directory others could change stops the start
             } catch (IOException e) {

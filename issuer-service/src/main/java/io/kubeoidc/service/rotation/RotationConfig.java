@@ -7,7 +7,6 @@ import io.kubeoidc.service.ha.Leadership;
 import io.kubeoidc.store.KeyStore;
 import io.kubeoidc.store.KeyStoreException;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -23,8 +22,7 @@ class RotationConfig {
     @Bean
     @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${issuer.publisher.keys-file:}'.trim() == ''")
     RotationService rotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
-                                    List<PublicationTarget> targets, Clock clock, SecureRandom random,
-                                    MeterRegistry registry) {
+                                    List<PublicationTarget> targets, Clock clock, MeterRegistry registry) {
         int imported = (int) keys.current().stored().keySet().keys().stream()
                 .filter(k -> k.state() == io.kubeoidc.keyset.KeyState.VERIFY_ONLY).count();
         String tooLow = settings.policy().maxKeysTooLow(imported);
@@ -33,7 +31,7 @@ class RotationConfig {
                     "Raise issuer.rotation.max-keys (at most 100), or drop imported keys with `keys remove KID`.", null);
         }
         warnIfEntraWouldRefuse(settings, keys);
-        return new RotationService(keys, store, leadership, settings, targets, clock, random, registry);
+        return new RotationService(keys, store, leadership, settings, targets, clock, registry);
     }
 
     /**

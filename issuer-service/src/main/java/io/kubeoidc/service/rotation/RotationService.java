@@ -1,6 +1,5 @@
 package io.kubeoidc.service.rotation;
 
-import io.kubeoidc.keys.SigningKey;
 import io.kubeoidc.rotation.GateStatus;
 import io.kubeoidc.rotation.RotationPlan;
 import io.kubeoidc.rotation.RotationPlanner;
@@ -16,7 +15,6 @@ import io.kubeoidc.store.StoredKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -41,23 +39,21 @@ public class RotationService {
     private final IssuerSettings settings;
     private final List<PublicationTarget> targets;
     private final Clock clock;
-    private final SecureRandom random;
     private final KeyFilesPublisher keyFiles;
     private final MeterRegistry registry;
     private volatile RotationStatus status = new RotationStatus(null, null, null, Duration.ZERO);
     private String lastWarning;
 
     public RotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
-                           List<PublicationTarget> targets, Clock clock, SecureRandom random, MeterRegistry registry) {
+                           List<PublicationTarget> targets, Clock clock, MeterRegistry registry) {
         this.keys = keys;
         this.store = store;
         this.leadership = leadership;
         this.settings = settings;
         this.targets = List.copyOf(targets);
         this.clock = clock;
-        this.random = random;
         this.registry = registry;
-        this.keyFiles = new KeyFilesPublisher(settings, registry);
+        this.keyFiles = new KeyFilesPublisher(settings, store.custody(), registry);
         Gauge.builder("issuer.rotation.overdue.seconds", this, s -> s.status.overdueBy().toSeconds())
                 .description("How long the ACTIVE key has signed past its period because a gate stayed shut")
                 .register(registry);
@@ -80,7 +76,7 @@ public class RotationService {
         }
         StoredKeys current = keys.current().stored();
         RotationPlan plan = RotationPlanner.plan(current.keySet(), settings.policy(), gates(), clock.instant(),
-                spec -> SigningKey.generate(spec, random));
+                store.custody()::create);
         if (plan.changed()) {
             // Audited before the commit (write-ahead), so a crash right after the commit cannot lose the line;
             // a commit that fails says so under the same revision.

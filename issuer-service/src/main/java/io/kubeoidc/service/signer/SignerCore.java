@@ -1,6 +1,7 @@
 package io.kubeoidc.service.signer;
 
-import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.custody.KeyCustodyException;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.service.config.SignerSettings;
@@ -128,12 +129,17 @@ public class SignerCore {
         }
         TokenSigner s = signer;
         if (s == null || !s.kid().equals(active.kid())) {
-            SigningKey key = stored.signingKeys().get(active.kid());
+            KeyHandle key = stored.signingKeys().get(active.kid());
             if (key == null) {
                 error("no_private_key");
                 throw new SignRejected("Sign failed: the store holds no private key for ACTIVE kid " + active.kid(), false);
             }
-            s = new TokenSigner(key, policy);
+            try {
+                s = new TokenSigner(key, policy);
+            } catch (KeyCustodyException e) {
+                error("signing_failed");
+                throw new SignRejected("Sign failed with kid " + active.kid() + ": " + e.getMessage(), false);
+            }
             signer = s;
             log.info("External signer now signs with kid {} ({})", active.kid(), active.key().algorithm());
         }

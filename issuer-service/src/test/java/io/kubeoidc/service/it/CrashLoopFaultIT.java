@@ -7,9 +7,9 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import io.grpc.StatusRuntimeException;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.externaljwt.v1.SignJWTRequest;
 import io.kubeoidc.externaljwt.v1.SignJWTResponse;
-import io.kubeoidc.keys.SigningKey;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.KeyState;
 import io.kubeoidc.keyset.ManagedKey;
@@ -361,8 +361,8 @@ class CrashLoopFaultIT {
                 invalidStores.add(when + ": more than one ACTIVE key");
             }
             for (ManagedKey k : set.keys()) {
-                SigningKey priv = stored.signingKeys().get(k.kid());
-                byte[] encoded = priv == null ? null : priv.privateKey().getEncoded();
+                KeyHandle priv = stored.signingKeys().get(k.kid());
+                byte[] encoded = priv == null ? null : priv.storableKey().orElseThrow().getEncoded();
                 Seen last = seen.get(k.kid());
                 // A key that can still sign keeps its private key; a RETIRED key must have lost it (it never signs
                 // again, so every store destroys it when the key leaves ACTIVE).
@@ -377,7 +377,7 @@ class CrashLoopFaultIT {
                     regressions.add(when + ": kid " + k.kid() + " went from " + last.state() + " back to " + k.state());
                 }
                 if (priv != null && (last == null || last.privateKey() == null)) {
-                    scan.addKey(k.kid(), priv.privateKey());
+                    scan.addKey(k.kid(), priv.storableKey().orElseThrow());
                 }
                 seen.put(k.kid(), new Seen(k.state(), k.stateSince(), encoded));
                 if (statesSeen.computeIfAbsent(k.kid(), x -> EnumSet.noneOf(KeyState.class)).add(k.state())) {

@@ -226,7 +226,7 @@ class MirrorOutageFaultIT {
                 Duration chaosFor = Duration.ofNanos(calm - start);
 
                 SecretScan scan = new SecretScan();
-                new DirectoryKeyStore(work.resolve("keys")).load().signingKeys().forEach((kid, k) -> scan.addKey(kid, k.privateKey()));
+                new DirectoryKeyStore(work.resolve("keys")).load().signingKeys().forEach((kid, k) -> scan.addKey(kid, k.storableKey().orElseThrow()));
                 scan.scan("service log", log).scanTree(work.resolve("azurite"));
                 var blobs = new BlobServiceClientBuilder().connectionString(azurite.connectionString()).buildClient()
                         .getBlobContainerClient("oidc");

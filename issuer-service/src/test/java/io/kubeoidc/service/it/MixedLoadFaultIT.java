@@ -143,7 +143,7 @@ class MixedLoadFaultIT {
             phase(lines, all, "after the switch", t -> t > sw + window);
 
             SecretScan scan = new SecretScan();
-            new DirectoryKeyStore(work.resolve("data/keys")).load().signingKeys().forEach((kid, k) -> scan.addKey(kid, k.privateKey()));
+            new DirectoryKeyStore(work.resolve("data/keys")).load().signingKeys().forEach((kid, k) -> scan.addKey(kid, k.storableKey().orElseThrow()));
             scan.scan("service log", service.output()).scanTree(work.resolve("data/public"));
             for (String b : jwksBodies) {
                 scan.scan("JWKS response", b);

@@ -10,13 +10,16 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.kubeoidc.keys.SigningKey;
+import io.kubeoidc.custody.FilesCustody;
+import io.kubeoidc.custody.KeyCustody;
+import io.kubeoidc.custody.KeyHandle;
 import io.kubeoidc.keyset.KeySet;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.pem.PemKeyReader;
 import io.kubeoidc.pem.PemKeyWriter;
 import io.kubeoidc.sealing.SealedBox;
 import io.kubeoidc.sealing.SealedBoxException;
+import io.kubeoidc.store.CustodyMaterial;
 import io.kubeoidc.store.KeySetJson;
 import io.kubeoidc.store.KeySetSource;
 import io.kubeoidc.store.KeyStore;
@@ -44,7 +47,8 @@ import java.util.stream.Collectors;
  * The key set in etcd, for control planes with several replicas. Under the prefix:
  * <ul>
  *   <li>{@code keyset}: the metadata JSON with the public keys embedded (what every replica serves);</li>
- *   <li>{@code private/KID}: each private key, sealed (AES-256-GCM) under the key-encryption key, bound to its slot.</li>
+ *   <li>{@code private/KID}: each private key that can sign, sealed (AES-256-GCM) under the key-encryption key, bound
+ *   to its slot; only when the custody keeps private keys in the store ({@code files}).</li>
  * </ul>
  * A commit is one transaction conditioned on the {@code keyset} mod revision it read (and, for the
  * rotation leader, on still holding the leader key), so of two writers starting from the same revision
@@ -59,6 +63,7 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
     private final Clock clock;
     private final Supplier<List<Cmp>> fence;
     private final RevisionFloor floor;
+    private final KeyCustody custody;
 
     /**
      * @param fence extra conditions every commit must meet (the leader's hold on its election key)
@@ -72,11 +77,22 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
      *              ({@link RolledBackKeySetException}) when loading and so when committing
      */
     public EtcdKeyStore(EtcdConnection etcd, SealedBox box, Clock clock, Supplier<List<Cmp>> fence, RevisionFloor floor) {
+        this(etcd, box, clock, fence, floor, FilesCustody.INSTANCE);
+    }
+
+    public EtcdKeyStore(EtcdConnection etcd, SealedBox box, Clock clock, Supplier<List<Cmp>> fence, RevisionFloor floor,
+                        KeyCustody custody) {
         this.etcd = etcd;
         this.box = box;
         this.clock = clock;
         this.fence = fence;
         this.floor = floor;
+        this.custody = java.util.Objects.requireNonNull(custody, "custody");
+    }
+
+    @Override
+    public KeyCustody custody() {
+        return custody;
     }
 
     @Override
@@ -148,7 +164,7 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
     }
 
     @Override
-    public StoredKeys commit(long baseRevision, KeySet next, Collection<SigningKey> newKeys) {
+    public StoredKeys commit(long baseRevision, KeySet next, Collection<? extends KeyHandle> newKeys) {
         Snapshot current = read(true);
         KeySet stored = current.keys.keySet();
         if (stored.revision() != baseRevision) {
@@ -177,8 +193,8 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
      * One transaction: the new private keys sealed, the private keys of every key that can no longer sign (and
      * any orphan) deleted, and the metadata, conditioned on the {@code keyset} mod revision that was read.
      */
-    private StoredKeys commit(Snapshot current, KeySet committed, Collection<SigningKey> newKeys) {
-        Map<String, SigningKey> signing = new HashMap<>(current.keys.signingKeys());
+    private StoredKeys commit(Snapshot current, KeySet committed, Collection<? extends KeyHandle> newKeys) {
+        Map<String, KeyHandle> signing = new HashMap<>(current.keys.signingKeys());
         newKeys.forEach(k -> signing.put(k.kid(), k));
         List<Op> ops = new ArrayList<>();
         Set<String> keep = new java.util.HashSet<>();
@@ -186,20 +202,21 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
             if (!k.hasPrivateKey()) {
                 continue;
             }
-            SigningKey priv = signing.get(k.kid());
-            if (priv == null) {
+            KeyHandle handle = signing.get(k.kid());
+            if (handle == null) {
                 throw new KeyStoreException(describe() + ": key " + k.kid()
                         + " needs its private key, which was neither given nor stored");
             }
             keep.add(k.kid());
             if (!current.keys.signingKeys().containsKey(k.kid())) {
                 String slot = etcd.settings().prefix() + PRIVATE + k.kid();
-                ops.add(Op.put(etcd.key(PRIVATE + k.kid()), ByteSequence.from(box.seal(PemKeyWriter.privateKey(priv), slot)),
-                        PutOption.DEFAULT));
+                CustodyMaterial.toStore(custody, handle, describe()).ifPresent(priv -> ops.add(Op.put(
+                        etcd.key(PRIVATE + k.kid()), ByteSequence.from(box.seal(PemKeyWriter.privateKey(priv), slot)),
+                        PutOption.DEFAULT)));
             }
         }
         for (String kid : current.privateEntries) {
-            if (!keep.contains(kid)) {
+            if (!keep.contains(kid) || !custody.keepsPrivateKeysInStore()) {
                 ops.add(Op.delete(etcd.key(PRIVATE + kid), DeleteOption.DEFAULT));
             }
         }
@@ -213,8 +230,9 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
                     + " set changed since etcd revision " + current.modRevision + (conditions.size() > 1
                     ? ", or this replica no longer holds the leader key" : "") + "; reload and try again");
         }
-        Map<String, SigningKey> committedSigning = signing.entrySet().stream().filter(e -> keep.contains(e.getKey()))
+        Map<String, KeyHandle> committedSigning = signing.entrySet().stream().filter(e -> keep.contains(e.getKey()))
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        CustodyMaterial.destroySpent(custody, current.keys.keySet(), newKeys, committed);
         return new StoredKeys(committed, committedSigning);
     }
 
@@ -305,16 +323,19 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
             String name = p.getKey().toString(StandardCharsets.UTF_8);
             sealed.put(name.substring(name.lastIndexOf('/') + 1), p.getValue().getBytes());
         }
-        Map<String, SigningKey> signing = new HashMap<>();
+        Map<String, KeyHandle> signing = new HashMap<>();
         for (ManagedKey k : set.keys()) {
             if (k.hasPrivateKey()) {
-                signing.put(k.kid(), privateKey(k.kid(), sealed.get(k.kid())));
+                var stored = custody.keepsPrivateKeysInStore()
+                        ? java.util.Optional.of(privateKey(k.kid(), sealed.get(k.kid())).privateKey())
+                        : java.util.Optional.<java.security.PrivateKey>empty();
+                signing.put(k.kid(), CustodyMaterial.open(custody, k.key(), stored, describe()));
             }
         }
         return new Snapshot(new StoredKeys(set, signing), kv.getModRevision(), Set.copyOf(sealed.keySet()));
     }
 
-    private SigningKey privateKey(String kid, byte[] sealed) {
+    private io.kubeoidc.keys.SigningKey privateKey(String kid, byte[] sealed) {
         String slot = etcd.settings().prefix() + PRIVATE + kid;
         if (sealed == null) {
             throw new KeyStoreException(describe() + " is inconsistent: " + KEYSET + " lists the private key of " + kid

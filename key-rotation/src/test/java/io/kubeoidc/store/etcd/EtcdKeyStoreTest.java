@@ -161,7 +161,7 @@ class EtcdKeyStoreTest {
         assertThat(reader.version()).isEqualTo(writer.version()).isEqualTo(writer.versionOf(committed.keySet()));
 
         // The raw etcd values: no PEM private key, no DER, no private component in any encoding.
-        RSAPrivateCrtKey priv = (RSAPrivateCrtKey) committed.activeSigningKey().orElseThrow().privateKey();
+        RSAPrivateCrtKey priv = (RSAPrivateCrtKey) committed.activeSigningKey().orElseThrow().storableKey().orElseThrow();
         RSAKey jwk = new RSAKey.Builder((java.security.interfaces.RSAPublicKey) committed.keySet().active().orElseThrow()
                 .key().publicKey()).privateKey(priv).build();
         var raw = connect().call("dump", () -> connect().client().getKVClient().get(
