@@ -22,7 +22,8 @@ class RotationConfig {
     @Bean
     @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${issuer.publisher.keys-file:}'.trim() == ''")
     RotationService rotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
-                                    List<PublicationTarget> targets, Clock clock, MeterRegistry registry) {
+                                    List<PublicationTarget> targets, Clock clock, MeterRegistry registry,
+                                    io.kubeoidc.service.custody.CustodyMonitor custody) {
         int imported = (int) keys.current().stored().keySet().keys().stream()
                 .filter(k -> k.state() == io.kubeoidc.keyset.KeyState.VERIFY_ONLY).count();
         String tooLow = settings.policy().maxKeysTooLow(imported);
@@ -31,7 +32,7 @@ class RotationConfig {
                     "Raise issuer.rotation.max-keys (at most 100), or drop imported keys with `keys remove KID`.", null);
         }
         warnIfEntraWouldRefuse(settings, keys);
-        return new RotationService(keys, store, leadership, settings, targets, clock, registry);
+        return new RotationService(keys, store, leadership, settings, targets, clock, registry, custody);
     }
 
     /**

@@ -108,7 +108,8 @@ class Pkcs11CustodyIT {
 
     String[] cli(String... command) {
         List<String> args = new ArrayList<>(List.of(command));
-        args.addAll(custody());
+        args.addAll(List.of("--custody", "pkcs11", "--pkcs11-library", SoftHsm.MODULE.toString(),
+                "--pkcs11-token-label", LABEL, "--pkcs11-pin-file", pinFile.toString()));
         return args.toArray(String[]::new);
     }
 }
