@@ -74,9 +74,10 @@ class Pkcs11CustodyIT {
         int mgmt = TestData.freePort();
         String first;
         String second;
-        try (JarProcess service = start(port, mgmt, socket, "--issuer.rotation.period=20s",
-                "--issuer.rotation.publish-ahead=8s", "--issuer.http.max-age=2s",
-                "--issuer.rotation.check-interval=250ms")) {
+        try (JarProcess service = start(port, mgmt, socket, "--issuer.rotation.period=40s",
+                "--issuer.rotation.publish-ahead=12s", "--issuer.http.max-age=2s",
+                "--issuer.rotation.check-interval=250ms", "--issuer.tokens.max-lifetime=1h",
+                "--issuer.rotation.retention=61m", "--issuer.rotation.max-keys=100", "--issuer.signer.refresh-hint=5s")) {
             first = conformance(socket, port);
             assertThat(hsm.privateKeys(LABEL, PIN)).extracting(PrivateKeyObject::label).containsExactly(first);
 
