@@ -508,7 +508,7 @@ class BadInputIT {
                         + " Azure Storage connection string", "--issuer.mirror.azure.connection-string=abc", AZURE_PUBLIC),
                 service("unknown key store", "issuer.keys.store must be one of [directory, etcd] (got 'zookeeper')",
                         "--issuer.keys.store=zookeeper"),
-                service("unknown key custody", "issuer.keys.custody must be one of [files] (got 'vault')",
+                service("unknown key custody", "issuer.keys.custody must be one of [files, pkcs11] (got 'vault')",
                         "--issuer.keys.custody=vault"),
                 service("etcd without endpoints", "issuer.keys.store=etcd needs issuer.keys.etcd.endpoints", ETCD),
                 service("etcd without a key-encryption key", "issuer.keys.store=etcd needs issuer.keys.encryption-key-file:"

@@ -50,13 +50,14 @@ class Pkcs11CustodyIT {
     }
 
     /** The conformance client (kube-apiserver's rules, PyJWT via discovery); returns the kid the fresh token carries. */
-    static String conformance(Path socket, int port) throws Exception {
+    static String conformance(Path socket, int port, String... extra) throws Exception {
         Path script = Path.of("src/test/python/kube_apiserver_conformance.py").toAbsolutePath();
-        Process py = new ProcessBuilder("/usr/bin/python3", script.toString(), "--socket", socket.toString(),
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), "--socket", socket.toString(),
                 "--proto-dir", Path.of("src/main/proto").toAbsolutePath().toString(),
                 "--issuer", ExternalSignerIT.VECTOR_ISSUER, "--base-url", "http://127.0.0.1:" + port,
-                "--vectors", TestData.vector("derived/sa-token-examples.json").toString())
-                .redirectErrorStream(true).start();
+                "--vectors", TestData.vector("derived/sa-token-examples.json").toString()));
+        cmd.addAll(List.of(extra));
+        Process py = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(py.waitFor()).as(out).isZero();
         assertThat(out).contains("[v1alpha1] PyJWT verifies the fresh token via discovery")
@@ -105,6 +106,34 @@ class Pkcs11CustodyIT {
             assertThat(scan.hits()).as(scan.summary()).isEmpty();
             assertThat(service.output()).doesNotContain(PIN);
         }
+    }
+
+    /** The upstream test key's kid (kube-apiserver's rule, computed by openssl in the vectors). */
+    static final String VECTOR_KID = "JHJehTTTZlsspKHT-GaJxK7Kd1NQgZJu3fyK6K_QDYU";
+
+    @Test
+    void anImportedKeyGoesOntoTheTokenAndSignsTheVectorByteForByte() throws Exception {
+        Path pem = TestData.vector("k8s-serviceaccount-testkeys/rsa-2048-private.pkcs1.pem");
+        var imported = JarProcess.run(work, hsm.environment(), cli("keys", "import", pem.toString()));
+        assertThat(imported.exitCode()).as(imported.output()).isZero();
+        assertThat(hsm.privateKeys(LABEL, PIN)).singleElement().satisfies(k -> {
+            assertThat(k.label()).isEqualTo(VECTOR_KID);
+            // imported: sensitive and not extractable (never "always sensitive": its bytes existed outside)
+            assertThat(k.access()).contains("sensitive").doesNotContainPattern("(^|, )extractable");
+        });
+        var known = io.kubeoidc.pem.PemKeyReader.readFile(pem).keys().get(0).signingKey().orElseThrow();
+        Path socket = work.resolve("run/signer.sock");
+        int port = TestData.freePort();
+        int mgmt = TestData.freePort();
+        String log;
+        try (JarProcess service = start(port, mgmt, socket)) {
+            // RS256 is deterministic: the token signs exactly the vector's bytes with the imported key
+            assertThat(conformance(socket, port, "--expect-vector-signature")).isEqualTo(VECTOR_KID);
+            log = service.output();
+        }
+        SecretScan scan = new SecretScan().anyRsaPrivateKey().addKey(VECTOR_KID, known.privateKey())
+                .scan("keys import", imported.output()).scan("service log", log).scanTree(work.resolve("data"));
+        assertThat(scan.hits()).as(scan.summary()).isEmpty();
     }
 
     String[] cli(String... command) {
