@@ -49,10 +49,12 @@ if [ "${CUSTODY_ROW:-1}" = 1 ]; then
     mkdir -p "$hsm/tokens"
     printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$hsm/tokens" > "$hsm/softhsm2.conf"
     export SOFTHSM2_CONF=$hsm/softhsm2.conf
-    softhsm2-util --init-token --free --label bench --so-pin 0000-so --pin 1111-user > /dev/null
+    # SunPKCS11 names a token by slot, not label: softhsm2-util says which slot the new token got.
+    slot=$(softhsm2-util --init-token --free --label bench --so-pin 0000-so --pin 1111-user | sed -n 's/.*reassigned to slot \([0-9]*\).*/\1/p')
+    [ -n "$slot" ] || die "softhsm2-util did not report the new token's slot"
     (umask 077 && echo 1111-user > "$hsm/token.pin")
-    printf 'name = bench\nlibrary = %s\ntokenLabel = bench\nattributes(generate, CKO_PRIVATE_KEY, CKK_RSA) = {\n  CKA_SENSITIVE = true\n  CKA_EXTRACTABLE = false\n}\n' \
-      "$SOFTHSM_MODULE" > "$hsm/sunpkcs11.cfg"
+    printf 'name = bench\nlibrary = %s\nslot = %s\nattributes(generate, CKO_PRIVATE_KEY, CKK_RSA) = {\n  CKA_SENSITIVE = true\n  CKA_EXTRACTABLE = false\n}\n' \
+      "$SOFTHSM_MODULE" "$slot" > "$hsm/sunpkcs11.cfg"
     start_service "$hsm" --issuer.keys.custody=pkcs11 --issuer.keys.pkcs11.library="$SOFTHSM_MODULE" \
       --issuer.keys.pkcs11.token-label=bench --issuer.keys.pkcs11.pin-file="$hsm/token.pin"
     wait_ready
