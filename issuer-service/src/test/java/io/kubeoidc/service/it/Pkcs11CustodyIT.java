@@ -142,6 +142,46 @@ class Pkcs11CustodyIT {
         assertThat(scan.hits()).as(scan.summary()).isEmpty();
     }
 
+    @Test
+    void aTokenThatLostTheKeyMakesSignUnavailableAndReadinessFalseWithTheReason() throws Exception {
+        Path socket = work.resolve("run/signer.sock");
+        int port = TestData.freePort();
+        int mgmt = TestData.freePort();
+        Path tokenDir;
+        try (var dirs = java.nio.file.Files.list(hsm.dir().resolve("tokens"))) {
+            tokenDir = dirs.filter(java.nio.file.Files::isDirectory).findFirst().orElseThrow();
+        }
+        String claims = TestData.kubeClaims(ExternalSignerIT.VECTOR_ISSUER, "system:serviceaccount:a:b");
+        try (JarProcess service = start(port, mgmt, socket)) {
+            SignerClient.assertSignVerifies(socket, claims, s -> s);
+            // From outside the JVM, the token's objects go away (SoftHSM2 keeps one file per object).
+            Path away = java.nio.file.Files.createDirectories(work.resolve("away"));
+            try (var objects = java.nio.file.Files.list(tokenDir)) {
+                for (Path o : objects.filter(p -> p.toString().endsWith(".object")).toList()) {
+                    java.nio.file.Files.move(o, away.resolve(o.getFileName()));
+                }
+            }
+            try (SignerClient client = new SignerClient(socket)) {
+                var request = io.kubeoidc.externaljwt.v1.SignJWTRequest.newBuilder().setClaims(claims).build();
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.v1.sign(request))
+                        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
+                                .isEqualTo(io.grpc.Status.Code.UNAVAILABLE));
+            }
+            var http = java.net.http.HttpClient.newHttpClient();
+            var readiness = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + mgmt
+                    + "/actuator/health/readiness")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(readiness.statusCode()).as(readiness.body()).isEqualTo(503);
+            assertThat(readiness.body()).contains("\"custody\"").contains("pkcs11 token '" + LABEL + "'");
+            service.awaitOutput("Key custody pkcs11:token=" + LABEL + " is unavailable");
+            // The rotation loop takes no step while the token cannot sign, and says why.
+            Await.await("rotation held by the custody", JarProcess.LOADED_MACHINE, () -> http.send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + mgmt
+                            + "/actuator/health/issuer")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .body().contains("key custody pkcs11:token=" + LABEL + " unavailable"));
+            assertThat(service.output()).contains("Sign failed with kid").doesNotContain(PIN);
+        }
+    }
+
     String[] cli(String... command) {
         List<String> args = new ArrayList<>(List.of(command));
         args.addAll(List.of("--custody", "pkcs11", "--pkcs11-library", SoftHsm.MODULE.toString(),
