@@ -75,8 +75,16 @@ public final class Pkcs11Custody implements KeyCustody, AutoCloseable {
 
     @Override
     public void destroy(String kid) {
-        token.destroy(kid);
+        try {
+            token.destroy(kid);
+        } catch (KeyCustodyException e) {
+            // the store's commit stands; the kid stays on the token, where the orphan sweep finds it again
+            LOG.log(System.Logger.Level.WARNING, "Could not destroy key {0} on {1}: {2}", kid, location, e.getMessage());
+            throw e;
+        }
     }
+
+    private static final System.Logger LOG = System.getLogger(Pkcs11Custody.class.getName());
 
     @Override
     public Set<String> kids() {
