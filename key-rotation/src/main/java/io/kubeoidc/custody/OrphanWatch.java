@@ -33,7 +33,8 @@ public final class OrphanWatch {
 
     /**
      * @param held     what the custody holds now (listed after {@code revision} was read)
-     * @param named    every kid the key set at {@code revision} names, in any state
+     * @param named    every kid the key set at {@code revision} names as able to sign (NEXT, ACTIVE): a key it
+     *                 retired whose destroy failed is left over too, and can never sign again
      * @param revision the committed revision just read
      */
     public synchronized Orphans observe(Set<String> held, Set<String> named, long revision) {

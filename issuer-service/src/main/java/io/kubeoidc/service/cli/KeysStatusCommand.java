@@ -47,7 +47,8 @@ final class KeysStatusCommand implements Callable<Integer> {
         out.println("private keys: " + custody.location());
         if (set != null && !custody.keepsPrivateKeysInStore()) {
             // Listed after the revision was read, as the service's sweep does; this command destroys nothing.
-            var named = set.keys().stream().map(ManagedKey::kid).collect(java.util.stream.Collectors.toSet());
+            var named = set.keys().stream().filter(ManagedKey::hasPrivateKey).map(ManagedKey::kid)
+                    .collect(java.util.stream.Collectors.toSet());
             var orphans = new java.util.TreeSet<>(custody.kids());
             orphans.removeAll(named);
             out.println(orphans.isEmpty() ? "orphans: none" : "orphans (on " + custody.location() + ", named by no key set;"

@@ -60,7 +60,9 @@ public class CustodyMonitor {
         if (custody.keepsPrivateKeysInStore()) {
             return Orphans.NONE;
         }
-        Set<String> named = committed.keys().stream().map(ManagedKey::kid).collect(Collectors.toSet());
+        // named as able to sign: a RETIRED key whose destroy failed is left over too, and can never sign again
+        Set<String> named = committed.keys().stream().filter(ManagedKey::hasPrivateKey).map(ManagedKey::kid)
+                .collect(Collectors.toSet());
         Orphans found;
         try {
             found = watch.observe(custody.kids(), named, committed.revision());
