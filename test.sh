@@ -18,6 +18,8 @@ need=()
 [ -x /usr/bin/etcdctl ] || need+=(etcd-client)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/python3 ] || need+=(python3)
+# the pkcs11 custody tests: SoftHSM2 is the PKCS#11 module, pkcs11-tool checks its key objects from outside the JVM
+[ -x /usr/lib/softhsm/libsofthsm2.so ] && command -v pkcs11-tool >/dev/null 2>&1 || need+=(softhsm2 opensc)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 # prometheus: only its promtool, which checks and unit-tests monitoring/alerts.yaml (AlertRulesTest); installing

@@ -36,3 +36,36 @@ grep -q '^result sign.inflight.ratio ' "$work/sign.out" || die "SignBenchmark pr
 peak=$(peak_rss_mib)
 result sign.peak_rss_mib "$peak"
 echo "service peak RSS (VmHWM) after start-up and this load: $peak MiB (goal < 256 MiB)"
+
+# The custody row: the same Sign load with the key on a SoftHSM2 token (issuer.keys.custody=pkcs11), against raw
+# SunPKCS11 signing on that token in the same run. Skipped (with a note) where SoftHSM2 is not installed.
+SOFTHSM_MODULE=${SOFTHSM_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+if [ "${CUSTODY_ROW:-1}" = 1 ]; then
+  if [ ! -f "$SOFTHSM_MODULE" ] || ! command -v softhsm2-util > /dev/null; then
+    echo "custody row skipped: install softhsm2 for it" >&2
+  else
+    stop_service "$SERVICE_PID"
+    work_dir hsm
+    mkdir -p "$hsm/tokens"
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' "$hsm/tokens" > "$hsm/softhsm2.conf"
+    export SOFTHSM2_CONF=$hsm/softhsm2.conf
+    # SunPKCS11 names a token by slot, not label: softhsm2-util says which slot the new token got.
+    slot=$(softhsm2-util --init-token --free --label bench --so-pin 0000-so --pin 1111-user | sed -n 's/.*reassigned to slot \([0-9]*\).*/\1/p')
+    [ -n "$slot" ] || die "softhsm2-util did not report the new token's slot"
+    (umask 077 && echo 1111-user > "$hsm/token.pin")
+    printf 'name = bench\nlibrary = %s\nslot = %s\nattributes(generate, CKO_PRIVATE_KEY, CKK_RSA) = {\n  CKA_SENSITIVE = true\n  CKA_EXTRACTABLE = false\n}\n' \
+      "$SOFTHSM_MODULE" "$slot" > "$hsm/sunpkcs11.cfg"
+    start_service "$hsm" --issuer.keys.custody=pkcs11 --issuer.keys.pkcs11.library="$SOFTHSM_MODULE" \
+      --issuer.keys.pkcs11.token-label=bench --issuer.keys.pkcs11.pin-file="$hsm/token.pin"
+    wait_ready
+    echo "sign, pkcs11 custody (SoftHSM2 $(dpkg-query -W -f '${Version}' softhsm2 2> /dev/null || echo '?')): Sign vs raw SunPKCS11 on the same token"
+    rc=0
+    "$JAVA" -Dbench.pkcs11.config="$hsm/sunpkcs11.cfg" -Dbench.pkcs11.pin-file="$hsm/token.pin" -Dbench.prefix=sign.pkcs11 \
+      -cp "$BENCH_ROOT/issuer-service/target/test-classes:$client/issuer-service.jar:$client/lib/*" \
+      io.kubeoidc.service.bench.SignBenchmark "$SOCKET" "$SECONDS_PER_RUN" "$CALLERS" "$WARMUP" > "$hsm/sign.out" || rc=$?
+    grep -v '^result ' "$hsm/sign.out" || true
+    [ "$rc" = 0 ] || die "SignBenchmark (pkcs11 custody) failed (exit $rc)"
+    service_alive "under the Sign load with pkcs11 custody"
+    while read -r _ key value; do result "$key" "$value"; done < <(grep '^result ' "$hsm/sign.out")
+  fi
+fi

@@ -50,11 +50,27 @@ class ServiceConfig {
 
     /** Who holds the private keys (issuer.keys.custody, validated by IssuerSettings): every store is given it. */
     @Bean
-    KeyCustody keyCustody(IssuerSettings settings, SecureRandom random) {
+    KeyCustody keyCustody(IssuerSettings settings, IssuerProperties properties, SecureRandom random) {
         if (FilesCustody.NAME.equals(settings.keyCustody())) {
             return new FilesCustody(random);
         }
+        if ("pkcs11".equals(settings.keyCustody())) {
+            // Validated by IssuerSettings; opening logs in, so a wrong PIN or an unknown token stops the start here.
+            return io.kubeoidc.custody.pkcs11.Pkcs11Custody.open(IssuerSettings.pkcs11Settings(properties,
+                    properties.keys().store().strip().toLowerCase(java.util.Locale.ROOT)));
+        }
         throw new IllegalStateException("issuer.keys.custody " + settings.keyCustody() + " has no implementation");
+    }
+
+    @Bean
+    io.kubeoidc.service.custody.CustodyMonitor custodyMonitor(KeyCustody custody) {
+        return new io.kubeoidc.service.custody.CustodyMonitor(custody);
+    }
+
+    /** health/custody (in the readiness group): DOWN with the reason while the custody cannot sign. */
+    @Bean
+    org.springframework.boot.health.contributor.HealthIndicator custody(io.kubeoidc.service.custody.CustodyMonitor monitor) {
+        return new io.kubeoidc.service.custody.CustodyHealthIndicator(monitor);
     }
 
     /** The single-node store (issuer.keys.store=directory, the default); etcd is configured in HaConfig. */

@@ -33,6 +33,9 @@ public enum KeySpec {
 
     public String label() { return label; }
 
+    /** Modulus size of an RSA spec; 0 for a curve. */
+    public int rsaBits() { return rsaBits; }
+
     public String jwsAlgorithm() { return curve == null ? "RS256" : curve.algorithm().getName(); }
 
     public KeyPair generate(SecureRandom random) {

@@ -65,6 +65,7 @@ public final class Cli {
                 return usageError(cmd, e.getMessage(), null);
             }
             if (e instanceof KeyFileException || e instanceof KeyStoreException || e instanceof IllegalStateException
+                    || e instanceof io.kubeoidc.custody.KeyCustodyException
                     || e instanceof IllegalArgumentException || e instanceof InvalidKeyEncryptionKeyException) {
                 cmd.getErr().println("error: " + e.getMessage());
                 if (cmd.getCommandSpec().userObject() instanceof StoreWriter) {

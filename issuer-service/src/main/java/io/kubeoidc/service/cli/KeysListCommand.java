@@ -33,9 +33,11 @@ final class KeysListCommand implements Callable<Integer> {
             return 0;
         }
         Instant now = Instant.now();
-        Table table = new Table("KID", "ALG", "SIZE", "STATE", "SINCE", "ORIGIN");
+        Table table = new Table("KID", "ALG", "SIZE", "STATE", "SINCE", "ORIGIN", "PRIVATE KEY");
+        String location = dir.custody().location();
         for (ManagedKey k : set.keys()) {
-            table.row(k.kid(), k.key().algorithm(), k.key().size(), k.state(), DurationText.when(k.stateSince(), now), k.origin());
+            table.row(k.kid(), k.key().algorithm(), k.key().size(), k.state(), DurationText.when(k.stateSince(), now), k.origin(),
+                    k.hasPrivateKey() ? location : "-");
         }
         table.print(out, "");
         return 0;

@@ -66,6 +66,17 @@ final class KeysStatusCommand implements Callable<Integer> {
         out.println("  max token lifetime " + DurationText.format(policy.maxTokenLifetime()) + ", algorithm "
                 + policy.keySpec().label() + ", max-keys " + policy.maxKeys());
         out.println("store revision " + (set == null ? 0 : set.revision()));
+        var custody = dir.custody();
+        out.println("private keys: " + custody.location());
+        if (set != null && !custody.keepsPrivateKeysInStore()) {
+            // Listed after the revision was read, as the service's sweep does; this command destroys nothing.
+            var named = set.keys().stream().filter(ManagedKey::hasPrivateKey).map(ManagedKey::kid)
+                    .collect(java.util.stream.Collectors.toSet());
+            var orphans = new java.util.TreeSet<>(custody.kids());
+            orphans.removeAll(named);
+            out.println(orphans.isEmpty() ? "orphans: none" : "orphans (on " + custody.location() + ", named by no key set;"
+                    + " the service destroys each once a later commit still does not name it): " + String.join(", ", orphans));
+        }
         return 0;
     }
 

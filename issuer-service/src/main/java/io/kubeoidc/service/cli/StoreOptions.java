@@ -35,6 +35,53 @@ final class StoreOptions {
             description = "With --etcd-endpoints: the key-encryption key every replica uses (issuer.keys.encryption-key-file).")
     Path encryptionKeyFile;
 
+    @Option(names = "--custody", paramLabel = "NAME", defaultValue = "${env:ISSUER_KEYS_CUSTODY:-files}",
+            description = "Who holds the private keys, as issuer.keys.custody: files (default) or pkcs11.")
+    String custody;
+
+    @Option(names = "--pkcs11-library", paramLabel = "FILE", defaultValue = "${env:ISSUER_KEYS_PKCS11_LIBRARY}",
+            description = "With --custody pkcs11: the token's PKCS#11 module (issuer.keys.pkcs11.library).")
+    Path pkcs11Library;
+
+    @Option(names = "--pkcs11-token-label", paramLabel = "LABEL", defaultValue = "${env:ISSUER_KEYS_PKCS11_TOKEN_LABEL}",
+            description = "With --custody pkcs11: the token's label (issuer.keys.pkcs11.token-label).")
+    String pkcs11TokenLabel;
+
+    @Option(names = "--pkcs11-slot", paramLabel = "ID", defaultValue = "${env:ISSUER_KEYS_PKCS11_SLOT}",
+            description = "With --custody pkcs11: the slot instead of a label (issuer.keys.pkcs11.slot).")
+    Long pkcs11Slot;
+
+    @Option(names = "--pkcs11-pin-file", paramLabel = "FILE", defaultValue = "${env:ISSUER_KEYS_PKCS11_PIN_FILE}",
+            description = "With --custody pkcs11: the file holding the token's user PIN, mode 0600 or 0400"
+                    + " (issuer.keys.pkcs11.pin-file).")
+    Path pkcs11PinFile;
+
+    private io.kubeoidc.custody.KeyCustody keyCustody;
+
+    /** The custody the service runs with, opened once (pkcs11: loads the module and logs in to the token). */
+    io.kubeoidc.custody.KeyCustody custody() {
+        if (keyCustody == null) {
+            String name = custody == null ? "files" : custody.strip().toLowerCase(java.util.Locale.ROOT);
+            keyCustody = switch (name) {
+                case "files" -> io.kubeoidc.custody.FilesCustody.INSTANCE;
+                case "pkcs11" -> {
+                    if (pkcs11Library == null || pkcs11PinFile == null) {
+                        throw new UsageException("--custody pkcs11 needs --pkcs11-library and --pkcs11-pin-file (or"
+                                + " $ISSUER_KEYS_PKCS11_LIBRARY and $ISSUER_KEYS_PKCS11_PIN_FILE)");
+                    }
+                    try {
+                        yield io.kubeoidc.custody.pkcs11.Pkcs11Custody.open(new io.kubeoidc.custody.pkcs11.Pkcs11Settings(
+                                pkcs11Library, pkcs11TokenLabel, pkcs11Slot, pkcs11PinFile));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException(e.getMessage().replace("issuer.keys.pkcs11.", "--pkcs11-"));
+                    }
+                }
+                default -> throw new UsageException("--custody must be files or pkcs11 (got '" + custody + "')");
+            };
+        }
+        return keyCustody;
+    }
+
     private KeyStore store;
     private io.kubeoidc.store.etcd.EtcdConnection connection;
     private SealedBox box;
@@ -50,7 +97,7 @@ final class StoreOptions {
     /** The store, or for a directory that does not exist yet, a new one it creates at the first commit (import). */
     KeyStore storeOrNew() {
         if (store == null) {
-            store = etcd.endpoints == null ? new DirectoryKeyStore(keysDir) : etcdStore();
+            store = etcd.endpoints == null ? new DirectoryKeyStore(keysDir, custody()) : etcdStore();
         }
         return store;
     }
@@ -76,7 +123,7 @@ final class StoreOptions {
         box = new SealedBox(KeyEncryptionKey.readFile(encryptionKeyFile));
         connection = etcd.connect();
         // An operator's change is not fenced by the leader key, only by the revision: the leader replans from it.
-        return new EtcdKeyStore(connection, box, Clock.systemUTC(), List::of);
+        return new EtcdKeyStore(connection, box, Clock.systemUTC(), List::of, io.kubeoidc.store.RevisionFloor.NONE, custody());
     }
 
     /** The etcd store (for commands that only make sense there), or a clear error naming the command. */

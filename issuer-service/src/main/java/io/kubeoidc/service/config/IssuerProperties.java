@@ -36,11 +36,25 @@ public record IssuerProperties(String url, String jwksUri, @DefaultValue("false"
      *                          copy: 32 random bytes, raw or base64; the same file on every replica (store=etcd)
      * @param localCopy         this replica's sealed copy of the last key set it served, used to serve and sign
      *                          when it starts while etcd is unreachable (store=etcd)
-     * @param custody           who holds the private keys: files (the default: in the key store itself)
+     * @param custody           who holds the private keys: files (the default: in the key store itself) or
+     *                          pkcs11 (on a PKCS#11 token: an HSM, a TPM, a cloud HSM)
+     * @param pkcs11            the token (custody=pkcs11)
      */
     public record Keys(@DefaultValue("./data/keys") Path directory, @DefaultValue("directory") String store,
                        Path encryptionKeyFile, @DefaultValue("./data/keyset.sealed") Path localCopy,
-                       @DefaultValue Etcd etcd, @DefaultValue("files") String custody) {}
+                       @DefaultValue Etcd etcd, @DefaultValue("files") String custody, @DefaultValue Pkcs11 pkcs11) {}
+
+    /**
+     * The PKCS#11 token of custody=pkcs11.
+     *
+     * @param library     the module (.so)
+     * @param tokenLabel  the token's label (or slot)
+     * @param slot        the slot id instead of a label
+     * @param pinFile     file holding the user PIN, mode 0600 or 0400
+     * @param sharedToken every replica reaches this same token (a network or cloud HSM): required with store=etcd
+     */
+    public record Pkcs11(Path library, String tokenLabel, Long slot, Path pinFile,
+                         @DefaultValue("false") boolean sharedToken) {}
 
     /**
      * The etcd key store and leader election (issuer.keys.store=etcd).

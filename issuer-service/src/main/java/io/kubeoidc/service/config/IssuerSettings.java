@@ -26,7 +26,7 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
 
     static final List<String> JWKS_CONTENT_TYPES = List.of("application/jwk-set+json", "application/json");
     static final List<String> KEY_STORES = List.of("directory", "etcd");
-    static final List<String> KEY_CUSTODIES = List.of(io.kubeoidc.custody.FilesCustody.NAME);
+    static final List<String> KEY_CUSTODIES = List.of(io.kubeoidc.custody.FilesCustody.NAME, "pkcs11");
 
     /** The mirrors publish a change within about a second of its commit (writes take a few more). */
     static final Duration MIRROR_CONFIRMATION = Duration.ofSeconds(5);
@@ -104,6 +104,9 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
                     + p.keys().custody() + "')", "Use files: private keys kept in the key store (docs/keys.md, Key"
                     + " custody).", null);
         }
+        if (custody.equals("pkcs11")) {
+            pkcs11Settings(p, store);
+        }
         String command = p.keyFiles().restartCommand();
         SignerSettings signer = SignerSettings.from(p.signer(), policy);
         if (signer != null && p.keyFiles().directory() != null) {
@@ -156,6 +159,39 @@ public record IssuerSettings(IssuerConfig issuer, boolean developmentIssuer, Rot
             throw new InvalidConfigurationException("issuer.additional-urls: " + e.getMessage(), "List there only the"
                     + " issuers kube-apiserver accepts besides issuer.url (its second and later --service-account-issuer"
                     + " flags) while the issuer URL moves; docs/issuer-migration.md gives the steps.", e);
+        }
+    }
+
+    /**
+     * The token of custody pkcs11, or a start error for a combination that cannot work: key files (sa.key would
+     * need the private key) and the etcd store with a token each replica has alone.
+     */
+    public static io.kubeoidc.custody.pkcs11.Pkcs11Settings pkcs11Settings(IssuerProperties p, String store) {
+        var t = p.keys().pkcs11();
+        String docs = "See docs/keys.md, PKCS#11 custody.";
+        if (t.library() == null) {
+            throw new InvalidConfigurationException("issuer.keys.custody=pkcs11 needs issuer.keys.pkcs11.library (the"
+                    + " token's PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so)", docs, null);
+        }
+        if (t.pinFile() == null) {
+            throw new InvalidConfigurationException("issuer.keys.custody=pkcs11 needs issuer.keys.pkcs11.pin-file (a 0600"
+                    + " or 0400 file holding the token's user PIN)", docs, null);
+        }
+        if (p.keyFiles().directory() != null) {
+            throw new InvalidConfigurationException("issuer.keys.custody=pkcs11 cannot be combined with"
+                    + " issuer.key-files.directory: kube-apiserver would need the private key in sa.key, and it never"
+                    + " leaves the token. Let kube-apiserver sign through issuer.signer.socket instead", docs, null);
+        }
+        if ("etcd".equals(store) && !t.sharedToken()) {
+            throw new InvalidConfigurationException("issuer.keys.custody=pkcs11 with issuer.keys.store=etcd needs one token"
+                    + " every replica reaches (a network or cloud HSM); replicas with a local token each cannot share a"
+                    + " signing key. If yours is shared, set issuer.keys.pkcs11.shared-token=true",
+                    "See docs/ha.md, PKCS#11 custody: one token for every replica.", null);
+        }
+        try {
+            return new io.kubeoidc.custody.pkcs11.Pkcs11Settings(t.library(), t.tokenLabel(), t.slot(), t.pinFile());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(e.getMessage(), docs, e);
         }
     }
 }

@@ -21,6 +21,10 @@ public class StartupFailureAnalyzer implements FailureAnalyzer {
             if (t instanceof io.kubeoidc.pem.KeyFileException e) {
                 return new FailureAnalysis(e.getMessage(), "Fix the key file; nothing was published.", e);
             }
+            if (t instanceof io.kubeoidc.custody.KeyCustodyException e) {
+                return new FailureAnalysis(e.getMessage(), "Check the key custody (issuer.keys.custody, issuer.keys.pkcs11.*;"
+                        + " docs/keys.md); nothing was changed on the token or in the key store.", e);
+            }
             if (t instanceof KeyStoreException e) {
                 return new FailureAnalysis(e.getMessage(), "Check the key store (issuer.keys.directory, or issuer.keys.etcd.* with"
                         + " issuer.keys.store=etcd); nothing was changed.", e);

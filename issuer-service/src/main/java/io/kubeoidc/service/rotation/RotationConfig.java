@@ -24,7 +24,7 @@ class RotationConfig {
     @org.springframework.boot.autoconfigure.condition.ConditionalOnExpression("'${issuer.publisher.keys-file:}'.trim() == ''")
     RotationService rotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
                                     List<PublicationTarget> beans, MirrorService mirrors, Clock clock,
-                                    MeterRegistry registry) {
+                                    MeterRegistry registry, io.kubeoidc.service.custody.CustodyMonitor custody) {
         // Every mirror of every issuer gates: the mirror beans, and the mirrors an issuer URL move adds.
         List<PublicationTarget> targets = java.util.stream.Stream.concat(beans.stream(), mirrors.mirrors().stream())
                 .distinct().toList();
@@ -36,7 +36,7 @@ class RotationConfig {
                     "Raise issuer.rotation.max-keys (at most 100), or drop imported keys with `keys remove KID`.", null);
         }
         warnIfEntraWouldRefuse(settings, keys);
-        return new RotationService(keys, store, leadership, settings, targets, clock, registry);
+        return new RotationService(keys, store, leadership, settings, targets, clock, registry, custody);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.kubeoidc.service.rotation;
 
 import io.kubeoidc.rotation.GateStatus;
+import io.kubeoidc.service.custody.CustodyMonitor;
 import io.kubeoidc.rotation.RotationPlan;
 import io.kubeoidc.rotation.RotationPlanner;
 import io.kubeoidc.rotation.RotationStatus;
@@ -41,11 +42,19 @@ public class RotationService {
     private final Clock clock;
     private final KeyFilesPublisher keyFiles;
     private final MeterRegistry registry;
+    private final CustodyMonitor custody;
     private volatile RotationStatus status = new RotationStatus(null, null, null, Duration.ZERO);
     private String lastWarning;
 
     public RotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
                            List<PublicationTarget> targets, Clock clock, MeterRegistry registry) {
+        this(keys, store, leadership, settings, targets, clock, registry, new CustodyMonitor(store.custody()));
+    }
+
+    /** @param custody watches a custody that keeps keys outside the store: no step while it cannot sign */
+    public RotationService(IssuerKeys keys, KeyStore store, Leadership leadership, IssuerSettings settings,
+                           List<PublicationTarget> targets, Clock clock, MeterRegistry registry, CustodyMonitor custody) {
+        this.custody = custody;
         this.keys = keys;
         this.store = store;
         this.leadership = leadership;
@@ -79,6 +88,14 @@ public class RotationService {
             keyFiles.publish(keys.current().stored());
             return;
         }
+        var custodyDown = custody.unavailable();
+        if (custodyDown.isPresent()) {
+            // A key the token cannot reach must not become ACTIVE, nor a new one be half-created: wait for it.
+            status = new RotationStatus(null, null, "key custody " + store.custody().location() + " unavailable: "
+                    + custodyDown.get(), Duration.ZERO);
+            keyFiles.publish(keys.current().stored());
+            return;
+        }
         StoredKeys current = keys.current().stored();
         RotationPlan plan = RotationPlanner.plan(current.keySet(), settings.policy(), gates(), clock.instant(),
                 store.custody()::create);
@@ -104,6 +121,7 @@ public class RotationService {
         status = plan.status();
         warnIfHeldBack(plan.status());
         keyFiles.publish(keys.current().stored());
+        custody.sweep(keys.current().stored().keySet()); // the leader's step is done: no create of its own in flight
     }
 
     private GateStatus gates() {

@@ -9,7 +9,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.util.ArrayList;
@@ -153,18 +152,10 @@ public final class SignBenchmark {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         int callers = args.length > 2 ? Integer.parseInt(args[2]) : 16;
         int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-        g.initialize(2048);
-        KeyPair kp = g.generateKeyPair();
         byte[] input = ("eyJhbGciOiJSUzI1NiIsImtpZCI6IngiLCJ0eXAiOiJKV1QifQ." + CLAIMS).getBytes(StandardCharsets.US_ASCII);
-        Supplier<Op> raw = () -> {
-            return () -> {
-                Signature s = Signature.getInstance("SHA256withRSA");
-                s.initSign(kp.getPrivate());
-                s.update(input);
-                s.sign();
-            };
-        };
+        RawSigner rawSigner = RawSigner.fromSystemProperties();
+        String prefix = System.getProperty("bench.prefix", "sign");
+        Supplier<Op> raw = () -> () -> rawSigner.sign(input);
         var group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         ManagedChannel channel = NettyChannelBuilder.forAddress(UnixDomainSocketAddress.of(socket))
                 .channelType(NioDomainSocketChannel.class).eventLoopGroup(group).overrideAuthority("localhost")
@@ -184,10 +175,10 @@ public final class SignBenchmark {
             measure("warm-up socket", callers, warmup, grpc);
             inFlight(async, request, callers, warmup);
         }
-        List<Result> results = List.of(measure("raw JCA SHA256withRSA", callers, seconds, raw),
+        List<Result> results = List.of(measure(rawSigner.name(), callers, seconds, raw),
                 measure("Sign, " + callers + " blocking client threads", callers, seconds, grpc),
                 inFlight(async, request, callers, seconds),
-                measure("raw JCA SHA256withRSA (again)", callers, seconds, raw));
+                measure(rawSigner.name() + " (again)", callers, seconds, raw));
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
 
@@ -197,23 +188,53 @@ public final class SignBenchmark {
                     r.percentileMillis(0.99));
         }
         double rawMean = (results.get(0).rate() + results.get(3).rate()) / 2;
-        System.out.printf("ratio Sign (blocking callers) / raw JCA (mean of both raw runs): %.2f  (goal >= 0.80)%n",
+        System.out.printf("ratio Sign (blocking callers) / " + rawSigner.name() + " (mean of both raw runs): %.2f  (goal >= 0.80)%n",
                 results.get(1).rate() / rawMean);
-        System.out.printf("ratio Sign (calls in flight) / raw JCA (mean of both raw runs): %.2f  (goal >= 0.80)%n",
+        System.out.printf("ratio Sign (calls in flight) / " + rawSigner.name() + " (mean of both raw runs): %.2f  (goal >= 0.80)%n",
                 results.get(2).rate() / rawMean);
         String[] keys = {"raw1", "blocking", "inflight", "raw2"};
         for (int i = 0; i < keys.length; i++) {
             Result r = results.get(i);
-            System.out.printf("result sign.%s.ops %.1f%n", keys[i], r.rate());
-            System.out.printf("result sign.%s.p50_ms %.3f%n", keys[i], r.percentileMillis(0.50));
-            System.out.printf("result sign.%s.p99_ms %.3f%n", keys[i], r.percentileMillis(0.99));
+            System.out.printf("result %s.%s.ops %.1f%n", prefix, keys[i], r.rate());
+            System.out.printf("result %s.%s.p50_ms %.3f%n", prefix, keys[i], r.percentileMillis(0.50));
+            System.out.printf("result %s.%s.p99_ms %.3f%n", prefix, keys[i], r.percentileMillis(0.99));
         }
-        System.out.printf("result sign.blocking.ratio %.2f%n", results.get(1).rate() / rawMean);
-        System.out.printf("result sign.inflight.ratio %.2f%n", results.get(2).rate() / rawMean);
+        System.out.printf("result %s.blocking.ratio %.2f%n", prefix, results.get(1).rate() / rawMean);
+        System.out.printf("result %s.inflight.ratio %.2f%n", prefix, results.get(2).rate() / rawMean);
         Throwable failure = FAILURE.get();
         if (failure != null || results.stream().anyMatch(r -> r.ops() == 0)) {
             System.err.println("SignBenchmark: FAILED: " + (failure != null ? failure : "a run completed no call"));
             System.exit(1);
+        }
+    }
+
+    /**
+     * What Sign is compared with: raw JCA with a key in memory, or (bench.pkcs11.config set, the custody row) raw
+     * SunPKCS11 signing with an RSA-2048 key generated on the same token the service signs with.
+     */
+    record RawSigner(String name, java.security.Provider provider, java.security.PrivateKey key) {
+        static RawSigner fromSystemProperties() throws Exception {
+            String config = System.getProperty("bench.pkcs11.config");
+            if (config == null) {
+                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+                g.initialize(2048);
+                return new RawSigner("raw JCA SHA256withRSA", null, g.generateKeyPair().getPrivate());
+            }
+            java.security.Provider p11 = java.security.Security.getProvider("SunPKCS11").configure(config);
+            char[] pin = java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("bench.pkcs11.pin-file")))
+                    .strip().toCharArray();
+            java.security.KeyStore.getInstance("PKCS11", p11).load(null, pin); // logs in
+            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA", p11);
+            g.initialize(2048);
+            return new RawSigner("raw SunPKCS11 SHA256withRSA", p11, g.generateKeyPair().getPrivate());
+        }
+
+        void sign(byte[] input) throws Exception {
+            Signature s = provider == null ? Signature.getInstance("SHA256withRSA")
+                    : Signature.getInstance("SHA256withRSA", provider);
+            s.initSign(key);
+            s.update(input);
+            s.sign();
         }
     }
 }

@@ -62,7 +62,8 @@ class SettingsRedactionTest {
                 "issuer", PASSWORD, Duration.ofSeconds(2), "node-1", Duration.ofSeconds(15));
         assertThat(etcd.toString()).doesNotContain(PASSWORD).contains("user=issuer, password=<redacted>")
                 .contains("endpoints=https://10.0.0.1:2379");
-        var keys = new IssuerProperties.Keys(Path.of("data/keys"), "etcd", Path.of("kek"), Path.of("copy"), etcd, "files");
+        var keys = new IssuerProperties.Keys(Path.of("data/keys"), "etcd", Path.of("kek"), Path.of("copy"), etcd, "files",
+                new IssuerProperties.Pkcs11(null, null, null, null, false));
         assertThat(keys.toString()).doesNotContain(PASSWORD);
     }
 

@@ -16,7 +16,8 @@ class HaSettingsTest {
     static IssuerProperties properties(String endpoints, String user, String password) {
         var etcd = new IssuerProperties.Etcd(endpoints, "/kube-oidc-issuer/", null, null, null, user, password,
                 Duration.ofSeconds(2), "node-1", Duration.ofSeconds(15));
-        var keys = new IssuerProperties.Keys(Path.of("data/keys"), "etcd", Path.of("kek"), Path.of("copy"), etcd, "files");
+        var keys = new IssuerProperties.Keys(Path.of("data/keys"), "etcd", Path.of("kek"), Path.of("copy"), etcd, "files",
+                new IssuerProperties.Pkcs11(null, null, null, null, false));
         return new IssuerProperties("https://oidc.example.com", null, false, keys, null, null, null, null, null, null,
                 new IssuerProperties.Publisher(null), null);
     }

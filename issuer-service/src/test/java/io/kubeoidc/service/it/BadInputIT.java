@@ -3,6 +3,7 @@ package io.kubeoidc.service.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
+import io.kubeoidc.testing.SoftHsm;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -395,6 +396,8 @@ class BadInputIT {
     private static final String S3_PUBLIC = "--issuer.mirror.s3.public-base-url=https://oidc.s3.eu-west-2.amazonaws.com/";
     private static final String ENDPOINT = "--issuer.keys.etcd.endpoints=https://10.0.0.1:2379";
     private static final String KEK = "--issuer.keys.encryption-key-file={work}/kek";
+    private static final String PKCS11 = "--issuer.keys.custody=pkcs11";
+    private static final String PKCS11_MODULE = "--issuer.keys.pkcs11.library=" + SoftHsm.MODULE;
     private static final String DEV_HINT = " (issuer.allow-insecure-http=true permits http for local development only)";
 
     static List<ServiceCase> serviceCases() {
@@ -593,7 +596,7 @@ class BadInputIT {
                         "--issuer.mirror.additional-azure[0].container=oidc"),
                 service("unknown key store", "issuer.keys.store must be one of [directory, etcd] (got 'zookeeper')",
                         "--issuer.keys.store=zookeeper"),
-                service("unknown key custody", "issuer.keys.custody must be one of [files] (got 'vault')",
+                service("unknown key custody", "issuer.keys.custody must be one of [files, pkcs11] (got 'vault')",
                         "--issuer.keys.custody=vault"),
                 service("etcd without endpoints", "issuer.keys.store=etcd needs issuer.keys.etcd.endpoints", ETCD),
                 service("etcd without a key-encryption key", "issuer.keys.store=etcd needs issuer.keys.encryption-key-file:"
@@ -612,7 +615,29 @@ class BadInputIT {
                 service("etcd client certificate without its key", "issuer.keys.etcd: the etcd client certificate and its"
                         + " key go together; set both or neither", ETCD, ENDPOINT, KEK, "--issuer.keys.etcd.cert-file=c.pem"),
                 service("etcd with publisher mode", "issuer.publisher.keys-file (publisher mode) cannot be combined with"
-                        + " issuer.keys.store=etcd", ETCD, ENDPOINT, KEK, "--issuer.publisher.keys-file=sa.pub"));
+                        + " issuer.keys.store=etcd", ETCD, ENDPOINT, KEK, "--issuer.publisher.keys-file=sa.pub"),
+                // issuer.keys.custody=pkcs11 (the token cases, which need a SoftHSM2 token, are tokensTheServiceRefuses)
+                service("pkcs11 without a module", "issuer.keys.custody=pkcs11 needs issuer.keys.pkcs11.library (the"
+                        + " token's PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so)", PKCS11,
+                        "--issuer.keys.pkcs11.token-label=issuer", "--issuer.keys.pkcs11.pin-file={work}/kek"),
+                service("pkcs11 without a pin file", "issuer.keys.custody=pkcs11 needs issuer.keys.pkcs11.pin-file (a 0600"
+                        + " or 0400 file holding the token's user PIN)", PKCS11, PKCS11_MODULE, "--issuer.keys.pkcs11.token-label=issuer"),
+                service("pkcs11 with both a label and a slot", "set exactly one of issuer.keys.pkcs11.token-label and"
+                        + " issuer.keys.pkcs11.slot", PKCS11, PKCS11_MODULE, "--issuer.keys.pkcs11.pin-file={work}/kek",
+                        "--issuer.keys.pkcs11.token-label=issuer", "--issuer.keys.pkcs11.slot=0"),
+                service("pkcs11 with a module that does not exist", "PKCS#11 module {work}/no-such-module.so does not exist",
+                        PKCS11, "--issuer.keys.pkcs11.library={work}/no-such-module.so",
+                        "--issuer.keys.pkcs11.token-label=issuer", "--issuer.keys.pkcs11.pin-file={work}/kek"),
+                service("pkcs11 with kube-apiserver key files", "issuer.keys.custody=pkcs11 cannot be combined with"
+                        + " issuer.key-files.directory: kube-apiserver would need the private key in sa.key, and it never"
+                        + " leaves the token. Let kube-apiserver sign through issuer.signer.socket instead", PKCS11,
+                        PKCS11_MODULE, "--issuer.keys.pkcs11.token-label=issuer", "--issuer.keys.pkcs11.pin-file={work}/kek",
+                        "--issuer.key-files.directory={work}/pki"),
+                service("pkcs11 with etcd and a token per replica", "issuer.keys.custody=pkcs11 with issuer.keys.store=etcd"
+                        + " needs one token every replica reaches (a network or cloud HSM); replicas with a local token each"
+                        + " cannot share a signing key. If yours is shared, set issuer.keys.pkcs11.shared-token=true",
+                        ETCD, ENDPOINT, KEK, PKCS11, PKCS11_MODULE, "--issuer.keys.pkcs11.token-label=issuer",
+                        "--issuer.keys.pkcs11.pin-file={work}/kek"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -639,6 +664,49 @@ class BadInputIT {
             // The report alone: no stack trace, no context warning repeating it before.
             assertThat(r.output()).doesNotContain("\tat ").doesNotContain("Exception encountered during context initialization");
         }
+        before.assertUnchanged();
+    }
+
+    /** A token-side start error: the PIN file given, and Boot's description verbatim ({pin-file}: its path). */
+    record TokenCase(String name, String description, String tokenLabel, String pin, String pinFileMode) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final String TOKEN_PIN = "8642-user";
+
+    static List<TokenCase> tokenCases() {
+        return List.of(
+                new TokenCase("pkcs11 with a wrong PIN", "pkcs11 token 'issuer' refused the PIN in {pin-file}"
+                        + " (CKR_PIN_INCORRECT)", "issuer", "1357-wrong", "rw-------"),
+                new TokenCase("pkcs11 with an unknown token", "PKCS#11 module " + SoftHsm.MODULE + " has no token 'other';"
+                        + " it shows 'issuer'", "other", TOKEN_PIN, "rw-------"),
+                new TokenCase("pkcs11 pin file readable by others", "pin-file {pin-file} has mode rw-r--r--; it must be 0600"
+                        + " or 0400 (readable by its owner only)", "issuer", TOKEN_PIN, "rw-r--r--"));
+    }
+
+    @TempDir
+    Path hsmDir;
+
+    /** Against a real SoftHSM2 token: the start fails naming the cause, never the PIN, and nothing is created. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("tokenCases")
+    void tokensTheServiceRefuses(TokenCase c) throws Exception {
+        SoftHsm hsm = SoftHsm.create(hsmDir);
+        hsm.initToken("issuer", TOKEN_PIN);
+        Path pinFile = hsmDir.resolve("given.pin");
+        Files.createFile(pinFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(c.pinFileMode())));
+        Files.writeString(pinFile, c.pin() + "\n");
+        var r = JarProcess.run(work, hsm.environment(), "--server.port=" + TestData.freePort(),
+                "--management.server.port=" + TestData.freePort(), "--issuer.url=https://oidc.example.com", PKCS11,
+                PKCS11_MODULE, "--issuer.keys.pkcs11.token-label=" + c.tokenLabel(), "--issuer.keys.pkcs11.pin-file=" + pinFile);
+        assertThat(r.exitCode()).as(r.output()).isNotZero();
+        assertThat(r.output()).doesNotContain(TOKEN_PIN).doesNotContain(c.pin());
+        assertThat(description(r.output())).isEqualTo(c.description().replace("{pin-file}", pinFile.toString()));
+        assertThat(r.output()).doesNotContain("\tat ");
+        assertThat(hsm.privateKeys("issuer", TOKEN_PIN)).isEmpty();
         before.assertUnchanged();
     }
 

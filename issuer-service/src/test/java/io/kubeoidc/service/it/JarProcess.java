@@ -64,11 +64,36 @@ final class JarProcess implements AutoCloseable {
         return cmd;
     }
 
+    /**
+     * With extra environment variables, e.g. SOFTHSM2_CONF from {@code SoftHsm.environment()}: a PKCS#11 module
+     * reads its configuration from the environment of the process that loads it.
+     */
+    static JarProcess start(Path workDir, java.util.Map<String, String> env, String... args) throws IOException {
+        return launch(workDir, command(List.of(), args), env);
+    }
+
+    /** As {@link #run(Path, String...)} with extra environment variables. */
+    static Result run(Path workDir, java.util.Map<String, String> env, String... args) throws Exception {
+        try (JarProcess p = launch(workDir, command(SHORT_LIVED, args), env)) {
+            if (!p.process.waitFor(LOADED_MACHINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("process did not finish within " + LOADED_MACHINE.toSeconds() + " s: "
+                        + p.output());
+            }
+            return new Result(p.process.exitValue(), p.output());
+        }
+    }
+
     private static JarProcess launch(Path workDir, List<String> cmd) throws IOException {
+        return launch(workDir, cmd, java.util.Map.of());
+    }
+
+    private static JarProcess launch(Path workDir, List<String> cmd, java.util.Map<String, String> env)
+            throws IOException {
         Path log = Files.createTempFile("issuer-service", ".log");
-        Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        return new JarProcess(p, log);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return new JarProcess(pb.start(), log);
     }
 
     /**

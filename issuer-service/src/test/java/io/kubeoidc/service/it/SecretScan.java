@@ -40,6 +40,26 @@ final class SecretScan {
         needles.put("a PEM private key block", "PRIVATE KEY-----".getBytes(StandardCharsets.US_ASCII));
     }
 
+    /**
+     * Also finds any RSA private key whose bytes the test does not know (one generated on a token): the DER start
+     * of a PKCS#8 RSA key (version 0, then rsaEncryption) and of a PKCS#1 RSA-2048 key (version 0, then a 257-byte
+     * modulus), raw and in base64 at every alignment. Public keys (SPKI, PKCS#1 public) have no version field.
+     */
+    SecretScan anyRsaPrivateKey() {
+        addStructure("a PKCS#8 RSA private key", HexFormat.of().parseHex("020100300d06092a864886f70d0101010500"));
+        addStructure("a PKCS#1 RSA-2048 private key", HexFormat.of().parseHex("0201000282010100"));
+        return this;
+    }
+
+    private void addStructure(String what, byte[] der) {
+        needles.put(what + " (DER)", der);
+        for (int shift = 0; shift < 3; shift++) {
+            byte[] window = Arrays.copyOfRange(der, shift, shift + (der.length - shift) / 3 * 3);
+            needles.put(what + " (base64, offset " + shift + ")", Base64.getEncoder().encode(window));
+            needles.put(what + " (base64url, offset " + shift + ")", Base64.getUrlEncoder().encode(window));
+        }
+    }
+
     /** Adds every key under its kid. Call it with each key the run ever held, before a removal deletes it. */
     SecretScan addKey(String kid, PrivateKey key) {
         byte[] pkcs8 = key.getEncoded();

@@ -85,4 +85,25 @@ class SecretScanTest {
         String jwk = new RSAKey.Builder(pub).keyID("k").build().toJSONString();
         assertThat(scan().scan("public jwk", jwk).scan("modulus", pub.getModulus().toString(16)).hits()).isEmpty();
     }
+
+    @Test
+    void findsAnUnknownRsaPrivateKeyByItsStructureButNotAPublicKey() throws Exception {
+        for (String file : new String[] {"k.pem", "k1.pem", "k.der"}) {
+            byte[] content = Files.readAllBytes(dir.resolve(file));
+            SecretScan structureOnly = new SecretScan().anyRsaPrivateKey();
+            if (file.endsWith(".pem")) {
+                // the body alone, one line, without the PEM markers the default needle finds
+                content = new String(content, StandardCharsets.US_ASCII).replaceAll("-----[A-Z ]+-----", "")
+                        .replace("\n", "").getBytes(StandardCharsets.US_ASCII);
+            }
+            assertThat(structureOnly.scan(file, content).hits()).as(file).isNotEmpty();
+        }
+        run("openssl", "pkey", "-in", "k.pem", "-pubout", "-outform", "DER", "-out", "pub.der");
+        run("openssl", "rsa", "-in", "k.pem", "-RSAPublicKey_out", "-outform", "DER", "-out", "pub1.der");
+        String jwk = new RSAKey.Builder(pub).keyID("k").build().toJSONString();
+        SecretScan publicOnly = new SecretScan().anyRsaPrivateKey().scan("spki", Files.readAllBytes(dir.resolve("pub.der")))
+                .scan("pkcs1 public", Files.readAllBytes(dir.resolve("pub1.der"))).scan("jwk", jwk)
+                .scan("spki pem", java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(dir.resolve("pub.der"))));
+        assertThat(publicOnly.hits()).isEmpty();
+    }
 }
