@@ -178,6 +178,11 @@ final class StoreOptions {
 
     /** Where the private half of {@code kid} lives. */
     KeysDocument.Custody custody(String kid) {
+        var keyCustody = store().custody();
+        if (!keyCustody.keepsPrivateKeysInStore()) {
+            // A token's object: the store holds only the public key.
+            return new KeysDocument.Custody(keyCustody.name(), keyCustody.location());
+        }
         return store() instanceof EtcdKeyStore e ? new KeysDocument.Custody("etcd", e.privateKeySlot(kid))
                 : new KeysDocument.Custody("files", ((DirectoryKeyStore) store()).privateFile(kid).toString());
     }
