@@ -19,6 +19,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EtcdCluster implements AutoCloseable {
     private static final String BINARY = System.getProperty("etcd.binary", "/usr/bin/etcd");
+    /** Raft's election timeout on every member: how long the survivors wait before electing a new raft leader. */
+    public static final Duration ELECTION_TIMEOUT = Duration.ofMillis(1000);
+    private static final Duration HEARTBEAT = Duration.ofMillis(100);
+    /** Starting or re-joining members on a loaded 2-core machine: generous, it only bounds a real failure. */
+    public static final Duration STARTUP = Duration.ofSeconds(120);
 
     private final Path dir;
     private final int[] clientPorts;
@@ -65,7 +70,7 @@ public final class EtcdCluster implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             c.launch(i, "new");
         }
-        c.awaitHealthy(Duration.ofSeconds(30));
+        c.awaitHealthy(STARTUP);
         return c;
     }
 
@@ -172,7 +177,8 @@ public final class EtcdCluster implements AutoCloseable {
                 "--listen-client-urls", client, "--advertise-client-urls", client,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                 "--initial-cluster", initialCluster, "--initial-cluster-token", "kube-oidc-issuer-test",
-                "--initial-cluster-state", state, "--heartbeat-interval", "100", "--election-timeout", "1000"));
+                "--initial-cluster-state", state, "--heartbeat-interval", String.valueOf(HEARTBEAT.toMillis()),
+                "--election-timeout", String.valueOf(ELECTION_TIMEOUT.toMillis())));
         cmd.addAll(tlsArgs);
         members[i] = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -169,7 +169,7 @@ class HighAvailabilityIT {
             Thread.sleep(300);
         }
         etcd.restart(0);
-        etcd.awaitHealthy(Duration.ofSeconds(30));
+        etcd.awaitHealthy(EtcdCluster.STARTUP);
         report.add("one member down for 6 s: " + checks + " checks, no replica degraded, leader unchanged, replicas agree");
     }
 
@@ -285,7 +285,7 @@ class HighAvailabilityIT {
 
         etcd.restart(1);
         etcd.restart(2);
-        etcd.awaitHealthy(Duration.ofSeconds(30));
+        etcd.awaitHealthy(EtcdCluster.STARTUP);
         // The overdue step is a NEXT key published, or (when one was published before the loss) activated.
         await("recovery: not degraded, one leader, and the overdue rotation resumes", Duration.ofSeconds(60), quietly(() -> {
             for (ServiceNode r : replicas) {
@@ -328,7 +328,7 @@ class HighAvailabilityIT {
         for (int i = 0; i < etcd.size(); i++) {
             etcd.restart(i);
         }
-        etcd.awaitHealthy(Duration.ofSeconds(30));
+        etcd.awaitHealthy(EtcdCluster.STARTUP);
         await("back in the group", Duration.ofSeconds(30), quietly(() -> Boolean.FALSE.equals(r.ha().get("degraded"))
                 && Boolean.FALSE.equals(r.ha().get("servingLocalCopy"))));
     }

@@ -54,6 +54,7 @@ class EtcdKeyStoreTest {
     static final RotationPolicy POLICY = RotationPolicy.defaults(Duration.ofHours(1));
     static final KeySource RSA = spec -> SigningKey.generate(KeySpec.RSA_2048, new SecureRandom());
     static final AtomicInteger PREFIXES = new AtomicInteger();
+    static final Duration REAL_CLOCK_TTL = Duration.ofSeconds(10);
 
     @TempDir
     static Path etcdDir;
@@ -270,7 +271,9 @@ class EtcdKeyStoreTest {
         EtcdConnection cb = connect();
         MutableClock clockA = new MutableClock();
         var leaderA = new EtcdLeaderElection(ca, "a", Duration.ofSeconds(2), clockA);
-        var leaderB = new EtcdLeaderElection(cb, "b", Duration.ofSeconds(2), Clock.systemUTC());
+        // B and C run on the real clock: a TTL long enough that a CPU-starved keep-alive does not make them step
+        // down between their step and the assertion (A's short lease is the one that must lapse).
+        var leaderB = new EtcdLeaderElection(cb, "b", REAL_CLOCK_TTL, Clock.systemUTC());
         closing.add(leaderB);
         leaderA.step();
         leaderB.step();
@@ -304,10 +307,16 @@ class EtcdKeyStoreTest {
         leaderB.announce(1, false, "v1");
         assertThat(leaderB.replicas()).extracting(EtcdLeaderElection.Replica::id).containsExactly("b");
         leaderB.close();
-        var leaderC = new EtcdLeaderElection(connect(), "c", Duration.ofSeconds(2), Clock.systemUTC());
+        var leaderC = new EtcdLeaderElection(connect(), "c", REAL_CLOCK_TTL, Clock.systemUTC());
         closing.add(leaderC);
+        // At once when B's revoke landed; after B's TTL if that call timed out on a loaded machine.
+        deadline = System.nanoTime() + REAL_CLOCK_TTL.multipliedBy(6).toNanos();
         leaderC.step();
-        assertThat(leaderC.isLeader()).isTrue();
+        while (!leaderC.isLeader() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            leaderC.step();
+        }
+        assertThat(leaderC.isLeader()).as("C leads once B stepped down").isTrue();
         assertThat(leaderC.replicas()).isEmpty();
     }
 

