@@ -50,6 +50,24 @@ public final class CustodyMaterial {
     }
 
     /**
+     * Refuses a store written under another custody, before anything opens or changes its keys: opening a {@code files}
+     * store with {@code pkcs11} would sign with token objects that do not exist and let the next commit delete the
+     * stored private keys; the reverse would find no private keys.
+     *
+     * @param recorded the custody the store's metadata records ({@link KeySetJson#custody})
+     * @throws KeyStoreException naming {@code where}, both custodies and what to do
+     */
+    public static void requireWrittenBy(KeyCustody custody, String recorded, String where) {
+        if (recorded.equals(custody.name())) {
+            return;
+        }
+        throw new KeyStoreException(where + " was written with custody " + recorded + " but issuer.keys.custody is "
+                + custody.name() + "; a key store cannot switch custody: keep issuer.keys.custody="
+                + recorded + " for this store, or start custody " + custody.name() + " with a new, empty key store"
+                + (custody.keepsPrivateKeysInStore() ? "" : " and `keys import` the keys into it"));
+    }
+
+    /**
      * Has the custody destroy every private half that could sign before the commit (or was created for it) and can
      * no longer after it: the seam's form of {@link ManagedKey#withoutSpentPrivateKey()}. A failure leaves the commit
      * standing; the custody reports it and keeps the kid among its {@link KeyCustody#kids()} for a later attempt.

@@ -122,6 +122,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
             throw unreadableMark;
         }
         try {
+            CustodyMaterial.requireWrittenBy(custody, KeySetJson.custody(metadata), describe());
             KeySet set = KeySetJson.decode(metadata, (kid, embedded) -> readKey(publicFile(kid), kid, false).verificationKey());
             Map<String, KeyHandle> signing = new HashMap<>();
             for (ManagedKey k : set.keys()) {
@@ -250,7 +251,7 @@ public final class DirectoryKeyStore implements KeyStore, KeySetSource {
      */
     private StoredKeys commitMetadata(KeySet before, KeySet committed, Collection<? extends KeyHandle> newKeys)
             throws IOException {
-        write(dir.resolve(METADATA), KeySetJson.encode(committed, null), AtomicFiles.PUBLIC);
+        write(dir.resolve(METADATA), KeySetJson.encode(committed, null, custody.name()), AtomicFiles.PUBLIC);
         write(dir.resolve(RevisionMarkFile.NAME), RevisionMarkFile.content(committed.revision()), AtomicFiles.PUBLIC);
         deleteUnreferenced(committed);
         CustodyMaterial.destroySpent(custody, before, newKeys, committed);

@@ -21,6 +21,7 @@ import java.util.function.BiFunction;
  */
 public final class KeySetJson {
     static final int FORMAT = 1;
+    private static final String FILES = "files";
 
     private KeySetJson() {}
 
@@ -28,9 +29,21 @@ public final class KeySetJson {
      * @param publicKeyPem for stores without a file per key: embed each public key as PEM, null to omit
      */
     public static byte[] encode(KeySet set, java.util.function.Function<VerificationKey, String> publicKeyPem) {
+        return encode(set, publicKeyPem, FILES);
+    }
+
+    /**
+     * @param custody the custody that holds the private keys of {@code set}, recorded unless it is {@code files} (the
+     *                default, so a store written before custodies existed reads as {@code files})
+     */
+    public static byte[] encode(KeySet set, java.util.function.Function<VerificationKey, String> publicKeyPem,
+                                String custody) {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("format", FORMAT);
         json.put("revision", set.revision());
+        if (!FILES.equals(custody)) {
+            json.put("custody", custody);
+        }
         if (set.keysChangedAt() != null) {
             json.put("keysChangedAt", set.keysChangedAt().toString());
         }
@@ -105,7 +118,19 @@ public final class KeySetJson {
 
     /** With each public key embedded as PEM: for stores without a file per key (etcd, the local copy). */
     public static byte[] encodeSelfContained(KeySet set) {
-        return encode(set, k -> new String(io.kubeoidc.pem.PemKeyWriter.publicKeys(List.of(k)), StandardCharsets.US_ASCII));
+        return encodeSelfContained(set, FILES);
+    }
+
+    public static byte[] encodeSelfContained(KeySet set, String custody) {
+        return encode(set, k -> new String(io.kubeoidc.pem.PemKeyWriter.publicKeys(List.of(k)), StandardCharsets.US_ASCII),
+                custody);
+    }
+
+    /** The custody that wrote the metadata: {@code files} when it records none. */
+    public static String custody(byte[] bytes) throws ParseException {
+        String custody = JSONObjectUtils.getString(JSONObjectUtils.parse(new String(bytes, StandardCharsets.UTF_8)),
+                "custody");
+        return custody == null ? FILES : custody;
     }
 
     public static KeySet decodeSelfContained(byte[] bytes) throws ParseException {

@@ -55,7 +55,7 @@ public final class SealedKeySetFile {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("version", version);
         json.put("savedAt", now.toString());
-        json.put("keyset", new String(KeySetJson.encodeSelfContained(keys.keySet()), StandardCharsets.UTF_8));
+        json.put("keyset", new String(KeySetJson.encodeSelfContained(keys.keySet(), custody.name()), StandardCharsets.UTF_8));
         Map<String, Object> priv = new LinkedHashMap<>();
         keys.signingKeys().forEach((kid, k) -> CustodyMaterial.toStore(custody, k, "the local copy").ifPresent(p ->
                 priv.put(kid, new String(PemKeyWriter.privateKey(p), StandardCharsets.US_ASCII))));
@@ -102,8 +102,9 @@ public final class SealedKeySetFile {
         }
         try {
             Map<String, Object> json = JSONObjectUtils.parse(new String(box.open(sealed, SLOT), StandardCharsets.UTF_8));
-            KeySet set = KeySetJson.decodeSelfContained(
-                    JSONObjectUtils.getString(json, "keyset").getBytes(StandardCharsets.UTF_8));
+            byte[] metadata = JSONObjectUtils.getString(json, "keyset").getBytes(StandardCharsets.UTF_8);
+            CustodyMaterial.requireWrittenBy(custody, KeySetJson.custody(metadata), "it");
+            KeySet set = KeySetJson.decodeSelfContained(metadata);
             Map<String, Object> priv = JSONObjectUtils.getJSONObject(json, "privateKeys");
             Map<String, KeyHandle> signing = new HashMap<>();
             for (ManagedKey k : set.keys()) {

@@ -96,4 +96,47 @@ class CustodyOutsideStoreTest {
         assertThat(read.keySet().kids()).containsExactly(key.kid());
         assertThat(read.activeSigningKey().orElseThrow().kid()).isEqualTo(key.kid());
     }
+    @Test
+    void aStoreRefusesToOpenUnderTheOtherCustodyAndNothingChanges() throws Exception {
+        // Written with files: KID.key next to the metadata.
+        Path filesDir = tmp.resolve("files");
+        var filesStore = new DirectoryKeyStore(filesDir, io.kubeoidc.custody.FilesCustody.INSTANCE);
+        KeyHandle stored = io.kubeoidc.custody.FilesCustody.INSTANCE.create(KeySpec.RSA_2048);
+        filesStore.commit(0, new KeySet(0, List.of(ManagedKey.added(stored.verificationKey(), KeyState.ACTIVE, true,
+                NOW, "generated").withGateBypass("first key"))), List.of(stored));
+        var filesBefore = contents(filesDir);
+        assertThatThrownBy(() -> new DirectoryKeyStore(filesDir, new MemoryCustody()).load())
+                .isInstanceOf(KeyStoreException.class)
+                .hasMessage("key store " + filesDir + " was written with custody files but issuer.keys.custody is memory;"
+                        + " a key store cannot switch custody: keep issuer.keys.custody=files for"
+                        + " this store, or start custody memory with a new, empty key store and `keys import` the keys"
+                        + " into it");
+        assertThat(contents(filesDir)).isEqualTo(filesBefore);
+
+        // Written with a custody outside the store: keyset.json records it.
+        MemoryCustody outside = new MemoryCustody();
+        Path outsideDir = tmp.resolve("outside");
+        KeyHandle held = outside.create(KeySpec.RSA_2048);
+        new DirectoryKeyStore(outsideDir, outside).commit(0, new KeySet(0, List.of(ManagedKey.added(
+                held.verificationKey(), KeyState.ACTIVE, true, NOW, "generated").withGateBypass("first key"))),
+                List.of(held));
+        var outsideBefore = contents(outsideDir);
+        assertThatThrownBy(() -> new DirectoryKeyStore(outsideDir, io.kubeoidc.custody.FilesCustody.INSTANCE).load())
+                .isInstanceOf(KeyStoreException.class)
+                .hasMessage("key store " + outsideDir + " was written with custody memory but issuer.keys.custody is"
+                        + " files; a key store cannot switch custody: keep issuer.keys.custody=memory"
+                        + " for this store, or start custody files with a new, empty key store");
+        assertThat(contents(outsideDir)).isEqualTo(outsideBefore);
+        assertThat(outside.kids()).containsExactly(held.kid());
+    }
+
+    private static java.util.Map<String, String> contents(Path dir) throws Exception {
+        var m = new java.util.TreeMap<String, String>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                m.put(p.getFileName().toString(), Base64.getEncoder().encodeToString(Files.readAllBytes(p)));
+            }
+        }
+        return m;
+    }
 }

@@ -710,6 +710,58 @@ class BadInputIT {
         before.assertUnchanged();
     }
 
+    private static final String SWITCH = "key store {dir} was written with custody {from} but issuer.keys.custody is {to};"
+            + " a key store cannot switch custody: keep issuer.keys.custody={from} for this store, or start custody {to}"
+            + " with a new, empty key store";
+
+    /**
+     * A store keeps the custody that wrote it: files keys opened with pkcs11 (which would sign with objects the token
+     * does not hold and delete the private keys at the next commit), and a pkcs11 store opened with files (which finds
+     * no private keys), are refused by the service and the CLI, naming both custodies; no file and no token changes.
+     */
+    @org.junit.jupiter.api.Test
+    void aKeyStoreCannotSwitchCustody() throws Exception {
+        SoftHsm hsm = SoftHsm.create(hsmDir);
+        Path pin = hsm.initToken("issuer", TOKEN_PIN);
+        String[] token = {"--pkcs11-library", SoftHsm.MODULE.toString(), "--pkcs11-token-label", "issuer",
+                "--pkcs11-pin-file", pin.toString()};
+        // A pkcs11 store next to the files store (data/keys, holding kubeadm-sa.key): the kubeadm key put on the token.
+        List<String> importArgs = new ArrayList<>(List.of("keys", "import", "--keys-dir", "pk", "--custody", "pkcs11"));
+        importArgs.addAll(List.of(token));
+        importArgs.add(TestData.pem("kubeadm-sa.key").toString());
+        var imported = JarProcess.run(work, hsm.environment(), importArgs.toArray(String[]::new));
+        assertThat(imported.exitCode()).as(imported.output()).isZero();
+        assertThat(hsm.privateKeys("issuer", TOKEN_PIN)).hasSize(1);
+        before = FileSnapshot.of(work);
+        String filesToPkcs11 = SWITCH.replace("{dir}", work.resolve("data/keys").toString()).replace("{from}", "files")
+                .replace("{to}", "pkcs11") + " and `keys import` the keys into it";
+        String pkcs11ToFiles = SWITCH.replace("{dir}", work.resolve("pk").toString()).replace("{from}", "pkcs11")
+                .replace("{to}", "files");
+
+        var start = JarProcess.run(work, hsm.environment(), "--server.port=" + TestData.freePort(),
+                "--management.server.port=" + TestData.freePort(), "--issuer.url=https://oidc.example.com", PKCS11,
+                PKCS11_MODULE, "--issuer.keys.pkcs11.token-label=issuer", "--issuer.keys.pkcs11.pin-file=" + pin);
+        assertThat(start.exitCode()).as(start.output()).isNotZero();
+        assertThat(description(start.output())).isEqualTo(filesToPkcs11);
+        List<String> rotate = new ArrayList<>(List.of("keys", "rotate", "--keys-dir", "data/keys", "--custody", "pkcs11"));
+        rotate.addAll(List.of(token));
+        var cli = JarProcess.run(work, hsm.environment(), rotate.toArray(String[]::new));
+        assertThat(cli.exitCode()).as(cli.output()).isEqualTo(1);
+        assertThat(cli.output()).contains("error: " + filesToPkcs11 + "\nnothing was changed\n");
+
+        start = JarProcess.run(work, "--server.port=" + TestData.freePort(), "--management.server.port="
+                + TestData.freePort(), "--issuer.url=https://oidc.example.com", "--issuer.keys.directory=pk");
+        assertThat(start.exitCode()).as(start.output()).isNotZero();
+        assertThat(description(start.output())).isEqualTo(pkcs11ToFiles);
+        cli = JarProcess.run(work, "keys", "rotate", "--keys-dir", "pk");
+        assertThat(cli.exitCode()).as(cli.output()).isEqualTo(1);
+        assertThat(cli.output()).contains("error: " + pkcs11ToFiles + "\nnothing was changed\n");
+
+        assertThat(start.output() + cli.output()).doesNotContain(TOKEN_PIN).doesNotContain("\tat ");
+        assertThat(hsm.privateKeys("issuer", TOKEN_PIN)).hasSize(1);
+        before.assertUnchanged();
+    }
+
     /**
      * application.properties next to the jar is read whatever the working directory (systemd starts services
      * in /): a misspelled name in it is refused, naming the file.

@@ -15,6 +15,7 @@ import io.kubeoidc.keyset.KeyState;
 import io.kubeoidc.keyset.ManagedKey;
 import io.kubeoidc.store.DirectoryKeyStore;
 import io.kubeoidc.store.StoredKeys;
+import io.kubeoidc.testing.SoftHsm;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -52,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  * random moments and right after rotation steps, and count from outside what the crashes cost: keys lost,
  * stores that do not load, kids that signed before they were published. Two phases with half the crashes
  * each: the external signer with a client signing all the time, and the kube-apiserver key files with a short
- * retention so that removals happen too. The schedule is wall-clock, so the time a process is dead counts and
+ * retention so that removals happen too. A third phase repeats the first with the keys on a SoftHSM2 token
+ * (custody pkcs11), checked from outside with pkcs11-tool. The schedule is wall-clock, so the time a process is dead counts and
  * a restart runs the overdue steps at once: kills shortly after a start land in those catch-up commits.
  */
 class CrashLoopFaultIT {
@@ -92,6 +94,7 @@ class CrashLoopFaultIT {
         // Phase B needs a retirement plus retention before a start to see a removal, so it gets more of the fast lives.
         int livesA = FaultRun.scaled(6, 60);
         int livesB = FaultRun.scaled(8, 60);
+        int livesC = FaultRun.scaled(6, 60);
         SecretScan scan = new SecretScan();
         List<String> common = List.of("--issuer.url=https://oidc.example.com",
                 "--issuer.rotation.publish-ahead=1s", "--issuer.http.max-age=1s", "--issuer.rotation.check-interval=200ms",
@@ -104,10 +107,20 @@ class CrashLoopFaultIT {
         Loop keyFiles = new Loop("B: key files", work.resolve("key-files"), false, RETENTION_B, random, scan,
                 concat(common, "--issuer.key-files.directory=pki", "--issuer.rotation.period=4s", "--issuer.tokens.max-lifetime=5s",
                         "--issuer.rotation.retention=" + RETENTION_B.toSeconds() + "s"));
+        Path tokenSignerDir = work.resolve("token-signer");
+        Token token = Token.create(work.resolve("hsm"));
+        Loop onToken = new Loop("C: external signer, keys on a PKCS#11 token", tokenSignerDir, true,
+                Duration.ofMinutes(10), random, scan, concat(common, "--issuer.signer.socket="
+                        + tokenSignerDir.resolve("signer.sock"), "--issuer.rotation.period=7s",
+                        "--issuer.signer.refresh-hint=1s", "--issuer.tokens.max-lifetime=10m",
+                        "--issuer.rotation.retention=10m", "--issuer.keys.custody=pkcs11",
+                        "--issuer.keys.pkcs11.library=" + SoftHsm.MODULE, "--issuer.keys.pkcs11.token-label=" + Token.LABEL,
+                        "--issuer.keys.pkcs11.pin-file=" + token.pinFile()), token);
         long start = System.nanoTime();
         signer.run(livesA);
         keyFiles.run(livesB);
-        List<Loop> loops = List.of(signer, keyFiles);
+        onToken.run(livesC);
+        List<Loop> loops = List.of(signer, keyFiles, onToken);
         loops.forEach(Loop::scanEverything);
 
         List<String> lines = new ArrayList<>();
@@ -123,7 +136,7 @@ class CrashLoopFaultIT {
             assertThat(l.unpublished).as(l.name + ": kids signed but not published").isEmpty();
             assertThat(l.regressions).as(l.name + ": revisions or states that went back").isEmpty();
             assertThat(l.unexpectedExits).as(l.name + ": lives that ended without a kill").isEmpty();
-            assertThat(l.crashes).isEqualTo(l == signer ? livesA : livesB);
+            assertThat(l.crashes).isEqualTo(l == signer ? livesA : l == keyFiles ? livesB : livesC);
             // A restart keeps a NEXT key's confirmation until the mirrors are checked again (GateStatus.unchecked).
             assertThat(l.confirmationsLostAtStart).as(l.name + ": confirmations dropped by a start").isZero();
             assertThat(l.auditGaps).as(l.name + ": committed states without their audit line").isEmpty();
@@ -134,10 +147,112 @@ class CrashLoopFaultIT {
                     .anyMatch(e -> !List.of(START_UP, STORE_LOADED, READY).contains(e));
             assertThat(l.finalJwks).as(l.name + ": the JWKS of the final clean start").contains(l.finalActiveKid);
         }
-        assertThat(signer.signingFailure).as("the signing client").isNull();
-        assertThat(signer.tokens.get()).as("tokens signed").isPositive();
+        for (Loop l : List.of(signer, onToken)) {
+            assertThat(l.signingFailure).as(l.name + ": the signing client").isNull();
+            assertThat(l.tokens.get()).as(l.name + ": tokens signed").isPositive();
+        }
+        // Not vacuous: the token held the keys, and the store none of them.
+        assertThat(onToken.token.maxObjects).as("private key objects on the token").isPositive();
+        assertThat(onToken.token.keyFiles).as("KID.key files in the pkcs11 store").isZero();
         assertThat(keyFiles.removals).as("RETIRED keys removed after retention").isPositive();
         assertThat(scan.hits()).as("private key material outside the key store").isEmpty();
+    }
+
+    /**
+     * Phase C's token, read from outside the JVM with pkcs11-tool while no process runs, and what it showed: the
+     * orphans (objects no committed set lets sign, left by a kill between creating a key and committing it, or between
+     * a retirement and its destroy) each check found, and those of them a later life destroyed.
+     */
+    static final class Token {
+        static final String LABEL = "crash", PIN = "2468-user";
+        final SoftHsm hsm;
+        final Set<String> orphansCreated = new LinkedHashSet<>();
+        final Set<String> orphansDestroyed = new LinkedHashSet<>();
+        Set<String> orphansNow = Set.of();
+        int maxObjects;
+        int keyFiles;
+        int destroyLogLines;
+
+        private Token(SoftHsm hsm) {
+            this.hsm = hsm;
+        }
+
+        static Token create(Path dir) throws IOException {
+            SoftHsm hsm = SoftHsm.create(dir);
+            hsm.initToken(LABEL, PIN);
+            return new Token(hsm);
+        }
+
+        Path pinFile() {
+            return hsm.pinFile(LABEL);
+        }
+
+        Set<String> objects() {
+            try {
+                Set<String> labels = new LinkedHashSet<>();
+                hsm.privateKeys(LABEL, PIN).forEach(o -> labels.add(o.label()));
+                maxObjects = Math.max(maxObjects, labels.size());
+                return labels;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** The objects no set lets sign; an orphan of an earlier check that is gone now was destroyed. */
+        void observe(Set<String> objects, Set<String> signable) {
+            Set<String> orphans = new LinkedHashSet<>(objects);
+            orphans.removeAll(signable);
+            orphansNow.stream().filter(o -> !objects.contains(o)).forEach(orphansDestroyed::add);
+            orphansCreated.addAll(orphans);
+            orphansNow = orphans;
+        }
+    }
+
+    /** A custody named pkcs11 that only reads the store: the checks load it with no token in this JVM. */
+    record OutsideTheStore() implements io.kubeoidc.custody.KeyCustody {
+        public String name() {
+            return "pkcs11";
+        }
+
+        public String location() {
+            return "pkcs11:token=" + Token.LABEL;
+        }
+
+        public boolean keepsPrivateKeysInStore() {
+            return false;
+        }
+
+        public KeyHandle create(io.kubeoidc.keys.KeySpec spec) {
+            throw new UnsupportedOperationException("read only");
+        }
+
+        public KeyHandle adopt(io.kubeoidc.keys.SigningKey key) {
+            throw new UnsupportedOperationException("read only");
+        }
+
+        public KeyHandle open(io.kubeoidc.keys.VerificationKey key, Optional<java.security.PrivateKey> stored) {
+            return new KeyHandle() {
+                public io.kubeoidc.keys.VerificationKey verificationKey() {
+                    return key;
+                }
+
+                public com.nimbusds.jose.JWSSigner signer() {
+                    throw new UnsupportedOperationException("read only");
+                }
+
+                public Optional<java.security.PrivateKey> storableKey() {
+                    return Optional.empty();
+                }
+            };
+        }
+
+        public void destroy(String kid) {
+            throw new UnsupportedOperationException("read only");
+        }
+
+        public Set<String> kids() {
+            return Set.of();
+        }
     }
 
     /** What the store held for a kid at the last check. */
@@ -155,6 +270,8 @@ class CrashLoopFaultIT {
         final Path keysDir;
         final Path mirrorJwks;
         final Path pki;
+        /** Phase C's token, or null when the store holds the private keys (custody files). */
+        final Token token;
 
         final Map<String, Seen> seen = new HashMap<>();
         final Map<String, Set<KeyState>> statesSeen = new HashMap<>();
@@ -195,6 +312,12 @@ class CrashLoopFaultIT {
         volatile Exception signingFailure;
 
         Loop(String name, Path dir, boolean signer, Duration retention, Random random, SecretScan scan, List<String> args) {
+            this(name, dir, signer, retention, random, scan, args, null);
+        }
+
+        Loop(String name, Path dir, boolean signer, Duration retention, Random random, SecretScan scan, List<String> args,
+             Token token) {
+            this.token = token;
             this.name = name;
             this.dir = dir;
             this.signer = signer;
@@ -247,11 +370,16 @@ class CrashLoopFaultIT {
             return concat(args, "--server.port=" + port, "--management.server.port=" + mgmt).toArray(String[]::new);
         }
 
+        JarProcess start(int port, int mgmt) throws IOException {
+            return JarProcess.start(dir, JarProcess.SHORT_LIVED, token == null ? Map.of() : token.hsm.environment(),
+                    args(port, mgmt));
+        }
+
         void life(int index, KillMode mode) throws Exception {
             int port = TestData.freePort();
             int mgmt = TestData.freePort();
             long start = System.nanoTime();
-            JarProcess p = JarProcess.start(dir, JarProcess.SHORT_LIVED, args(port, mgmt));
+            JarProcess p = start(port, mgmt);
             String log;
             try {
                 switch (mode) {
@@ -302,7 +430,7 @@ class CrashLoopFaultIT {
             int port = TestData.freePort();
             int mgmt = TestData.freePort();
             String log;
-            try (JarProcess p = JarProcess.start(dir, JarProcess.SHORT_LIVED, args(port, mgmt)).awaitReady(mgmt)) {
+            try (JarProcess p = start(port, mgmt).awaitReady(mgmt)) {
                 Thread.sleep(1000); // a mirror pass and a few signatures
                 fetchDocuments(port);
                 finalActiveKid = RotationIT.activeKid(mgmt);
@@ -330,7 +458,8 @@ class CrashLoopFaultIT {
             Set<String> audited = countAudit(log);
             StoredKeys stored;
             try {
-                stored = new DirectoryKeyStore(keysDir).load();
+                stored = token == null ? new DirectoryKeyStore(keysDir).load()
+                        : new DirectoryKeyStore(keysDir, new OutsideTheStore()).load();
             } catch (RuntimeException e) {
                 invalidStores.add(when + ": " + e);
                 return;
@@ -362,7 +491,7 @@ class CrashLoopFaultIT {
             }
             for (ManagedKey k : set.keys()) {
                 KeyHandle priv = stored.signingKeys().get(k.kid());
-                byte[] encoded = priv == null ? null : priv.storableKey().orElseThrow().getEncoded();
+                byte[] encoded = priv == null ? null : priv.storableKey().map(java.security.Key::getEncoded).orElse(null);
                 Seen last = seen.get(k.kid());
                 // A key that can still sign keeps its private key; a RETIRED key must have lost it (it never signs
                 // again, so every store destroys it when the key leaves ACTIVE).
@@ -376,7 +505,7 @@ class CrashLoopFaultIT {
                 if (last != null && k.state().ordinal() < last.state().ordinal()) { // NEXT, ACTIVE, RETIRED
                     regressions.add(when + ": kid " + k.kid() + " went from " + last.state() + " back to " + k.state());
                 }
-                if (priv != null && (last == null || last.privateKey() == null)) {
+                if (encoded != null && (last == null || last.privateKey() == null)) {
                     scan.addKey(k.kid(), priv.storableKey().orElseThrow());
                 }
                 seen.put(k.kid(), new Seen(k.state(), k.stateSince(), encoded));
@@ -399,7 +528,37 @@ class CrashLoopFaultIT {
             if (!signer) {
                 checkKeyFiles(when);
             }
+            if (token != null) {
+                checkToken(when, stored, log);
+            }
             maxTempAfterKill = Math.max(maxTempAfterKill, tempFiles(keysDir));
+        }
+
+        /**
+         * Custody pkcs11, from outside the JVM: every key the committed set lets sign has its object on the token (a
+         * missing one is a key lost, as a destroyed orphan that a set still names would be), the store holds no
+         * KID.key, and objects no set lets sign are counted as orphans until a life destroys them.
+         */
+        void checkToken(String when, StoredKeys stored, String log) {
+            Set<String> objects = token.objects();
+            for (String kid : stored.signingKeys().keySet()) {
+                if (!objects.contains(kid)) {
+                    keysLost.add(when + ": kid " + kid + " can sign but has no private key object on the token");
+                }
+            }
+            try (Stream<Path> files = Files.list(keysDir)) {
+                long keyFiles = files.filter(f -> f.getFileName().toString().endsWith(".key")).count();
+                token.keyFiles += (int) keyFiles;
+                if (keyFiles > 0) {
+                    invalidStores.add(when + ": " + keyFiles + " KID.key files in a pkcs11 store");
+                }
+            } catch (NoSuchFileException notYet) {
+                // no store yet
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            token.destroyLogLines += (int) log.lines().filter(l -> l.contains("Destroyed orphan key")).count();
+            token.observe(objects, stored.signingKeys().keySet());
         }
 
         /** What kube-apiserver signs with (sa.key) must be in what it verifies with (sa.pub) and in the public copy. */
@@ -559,6 +718,13 @@ class CrashLoopFaultIT {
                         + (signedBeforeFirstMirror.isEmpty() ? "none" : signedBeforeFirstMirror));
             }
             lines.add("- ACTIVE first key found before any mirror write (recorded bypass): " + bootstrapUnmirrored);
+            if (token != null) {
+                lines.add("- token (pkcs11-tool after each kill): at most " + token.maxObjects + " private key objects,"
+                        + " KID.key files in the store " + token.keyFiles + "; orphans created by kills "
+                        + token.orphansCreated.size() + ", destroyed by a later life " + token.orphansDestroyed.size()
+                        + " (\"Destroyed orphan key\" log lines " + token.destroyLogLines + "), left after the final"
+                        + " clean stop " + token.orphansNow.size());
+            }
             lines.add("- **keys lost " + keysLost.size() + ", invalid stores " + invalidStores.size()
                     + ", signed but not published " + unpublished.size() + "**, revisions or states gone back "
                     + regressions.size() + ", lives that ended without a kill " + unexpectedExits.size());

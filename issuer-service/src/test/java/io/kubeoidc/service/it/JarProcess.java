@@ -72,6 +72,12 @@ final class JarProcess implements AutoCloseable {
         return launch(workDir, command(List.of(), args), env);
     }
 
+    /** With JVM options and extra environment variables (a per-run SOFTHSM2_CONF) together. */
+    static JarProcess start(Path workDir, List<String> jvmOptions, java.util.Map<String, String> env, String... args)
+            throws IOException {
+        return launch(workDir, command(jvmOptions, args), env);
+    }
+
     /** As {@link #run(Path, String...)} with extra environment variables. */
     static Result run(Path workDir, java.util.Map<String, String> env, String... args) throws Exception {
         try (JarProcess p = launch(workDir, command(SHORT_LIVED, args), env)) {

@@ -165,7 +165,7 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
 
     /** The metadata as stored: readable JSON under an HS256 MAC, so nobody without the key-encryption key can add a key. */
     private byte[] encode(KeySet set) {
-        return box.authenticate(KeySetJson.encodeSelfContained(set), etcd.settings().prefix() + KEYSET);
+        return box.authenticate(KeySetJson.encodeSelfContained(set, custody.name()), etcd.settings().prefix() + KEYSET);
     }
 
     @Override
@@ -312,7 +312,9 @@ public final class EtcdKeyStore implements KeyStore, KeySetSource {
         KeyValue kv = meta.get(0);
         KeySet set;
         try {
-            set = KeySetJson.decodeSelfContained(box.verify(kv.getValue().getBytes(), etcd.settings().prefix() + KEYSET));
+            byte[] metadata = box.verify(kv.getValue().getBytes(), etcd.settings().prefix() + KEYSET);
+            CustodyMaterial.requireWrittenBy(custody, KeySetJson.custody(metadata), describe());
+            set = KeySetJson.decodeSelfContained(metadata);
         } catch (SealedBoxException e) {
             throw new KeyStoreException(describe() + ": " + e.getMessage(), e);
         } catch (KeyStoreException e) {
