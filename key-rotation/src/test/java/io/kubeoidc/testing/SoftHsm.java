@@ -147,7 +147,8 @@ public final class SoftHsm {
     }
 
     /** p11-kit's client module (Debian's p11-kit-modules): a PKCS#11 module that forwards every call over a socket. */
-    public static final Path P11KIT_CLIENT = Path.of("/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so");
+    public static final Path P11KIT_CLIENT = Path.of(System.getProperty("p11kit.client",
+            "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so"));
 
     /** Serves token {@code label} of this store over a Unix socket with {@code p11-kit server}; not started yet. */
     public RemoteToken remote(String label) {
