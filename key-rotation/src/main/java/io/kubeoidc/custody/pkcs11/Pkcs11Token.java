@@ -56,12 +56,17 @@ public final class Pkcs11Token implements AutoCloseable {
     private final Pkcs11Settings settings;
     private final PKCS11 module;
     private volatile Connection connection;
-    /** Calls share the module; a re-initialisation (which frees every session) waits until none is inside it. */
-    private final ReadWriteLock inModule = new ReentrantReadWriteLock();
+    /**
+     * Calls share the module (the JDK loads a module once per process, for every token on it); a re-initialisation,
+     * which frees every session, waits until no call is inside it.
+     */
+    private static final Map<PKCS11, ReadWriteLock> IN_MODULE = new ConcurrentHashMap<>();
+    private final ReadWriteLock inModule;
 
     private Pkcs11Token(Pkcs11Settings settings, PKCS11 module) {
         this.settings = settings;
         this.module = module;
+        this.inModule = IN_MODULE.computeIfAbsent(module, m -> new ReentrantReadWriteLock());
     }
 
     /** Loads the module, finds the token and logs in: every start error names its cause, never the PIN. */
@@ -389,13 +394,22 @@ public final class Pkcs11Token implements AutoCloseable {
 
     private Connection reconnect() {
         try {
-            return connect();
+            return connectInModule();
         } catch (Pkcs11TokenException e) {
             if (e.reason() != Reason.UNREACHABLE && e.reason() != Reason.UNKNOWN_TOKEN) {
                 throw e;
             }
             reinitialize();
+            return connectInModule();
+        }
+    }
+
+    private Connection connectInModule() {
+        inModule.readLock().lock();
+        try {
             return connect();
+        } finally {
+            inModule.readLock().unlock();
         }
     }
 
