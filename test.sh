@@ -20,6 +20,9 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/python3 ] || need+=(python3)
 # the pkcs11 custody tests: SoftHSM2 is the PKCS#11 module, pkcs11-tool checks its key objects from outside the JVM
 [ -x /usr/lib/softhsm/libsofthsm2.so ] && command -v pkcs11-tool >/dev/null 2>&1 || need+=(softhsm2 opensc)
+# p11-kit's server and client module: Pkcs11TokenLossIT serves the SoftHSM2 token over a socket, kills the server
+# (the token is unplugged under the running service) and starts it again
+command -v p11-kit >/dev/null 2>&1 && [ -f /usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so ] || need+=(p11-kit p11-kit-modules)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 # prometheus: only its promtool, which checks and unit-tests monitoring/alerts.yaml (AlertRulesTest); installing

@@ -145,4 +145,81 @@ public final class SoftHsm {
     public Path dir() {
         return dir;
     }
+
+    /** p11-kit's client module (Debian's p11-kit-modules): a PKCS#11 module that forwards every call over a socket. */
+    public static final Path P11KIT_CLIENT = Path.of(System.getProperty("p11kit.client",
+            "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so"));
+
+    /** Serves token {@code label} of this store over a Unix socket with {@code p11-kit server}; not started yet. */
+    public RemoteToken remote(String label) {
+        return new RemoteToken(label, dir.resolve("p11kit-" + label + ".sock"));
+    }
+
+    /**
+     * This store's token behind p11-kit's RPC, as a network HSM sits behind its client library: the service loads
+     * {@link #P11KIT_CLIENT} with {@link #clientEnvironment()}; {@link #unplug()} kills the server and its per-client
+     * workers (every call then fails in the client), {@link #plugIn()} starts a new server on the same socket.
+     */
+    public final class RemoteToken implements AutoCloseable {
+        private final String label;
+        private final Path socket;
+        private Process server;
+
+        private RemoteToken(String label, Path socket) {
+            this.label = label;
+            this.socket = socket;
+            if (!Files.isRegularFile(P11KIT_CLIENT)) {
+                throw new IllegalStateException(P11KIT_CLIENT + " not found: install Debian's p11-kit and p11-kit-modules");
+            }
+        }
+
+        public Map<String, String> clientEnvironment() {
+            return Map.of("P11_KIT_SERVER_ADDRESS", "unix:path=" + socket);
+        }
+
+        public synchronized RemoteToken plugIn() throws IOException {
+            if (server != null) {
+                throw new IllegalStateException("already plugged in");
+            }
+            Files.deleteIfExists(socket);
+            ProcessBuilder pb = new ProcessBuilder("p11-kit", "server", "--provider", MODULE.toString(), "-f", "-n",
+                    socket.toString(), "pkcs11:token=" + label).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("p11kit-" + label + ".log").toFile());
+            pb.environment().putAll(environment());
+            server = pb.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.exists(socket)) {
+                if (!server.isAlive() || System.nanoTime() > deadline) {
+                    throw new IOException("p11-kit server did not listen on " + socket + ": "
+                            + Files.readString(dir.resolve("p11kit-" + label + ".log")));
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException(e);
+                }
+            }
+            return this;
+        }
+
+        /** Kills the server and the worker serving each connected client: the token is gone for every client. */
+        public synchronized void unplug() {
+            if (server == null) {
+                return;
+            }
+            List<ProcessHandle> all = new ArrayList<>(server.descendants().toList());
+            all.add(server.toHandle());
+            all.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle h : all) {
+                h.onExit().join();
+            }
+            server = null;
+        }
+
+        @Override
+        public void close() {
+            unplug();
+        }
+    }
 }

@@ -4,6 +4,8 @@ import static io.kubeoidc.custody.pkcs11.Ck.*;
 
 import io.kubeoidc.custody.pkcs11.Pkcs11TokenException.Reason;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +24,8 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 // The JDK's internal PKCS#11 binding (jdk.crypto.cryptoki, exported to us with
 // --add-exports jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED: compiler, surefire, failsafe and the
@@ -41,7 +45,9 @@ import sun.security.pkcs11.wrapper.PKCS11Exception;
  * One PKCS#11 token: RSA key pairs on it named by kid (CKA_LABEL = CKA_ID = kid), signing with them, listing and
  * destroying them. Private key objects are token objects, private, sensitive and never extractable, so the
  * private key never exists outside the token. Sessions are pooled; after a call reports the token gone (removed,
- * session closed) the next call reconnects: finds the token again, opens a session and logs in.
+ * session closed) the next call reconnects: finds the token again, opens a session and logs in. If that fails
+ * the module itself is re-initialised (C_Finalize, C_Initialize): a module whose device went away (p11-kit's client
+ * after its server died, a network HSM's client library) answers CKR_DEVICE_ERROR until then, whatever came back.
  */
 public final class Pkcs11Token implements AutoCloseable {
     /** Label of a key pair between its generation and its naming: such objects are never named by a key set. */
@@ -50,10 +56,17 @@ public final class Pkcs11Token implements AutoCloseable {
     private final Pkcs11Settings settings;
     private final PKCS11 module;
     private volatile Connection connection;
+    /**
+     * Calls share the module (the JDK loads a module once per process, for every token on it); a re-initialisation,
+     * which frees every session, waits until no call is inside it.
+     */
+    private static final Map<PKCS11, ReadWriteLock> IN_MODULE = new ConcurrentHashMap<>();
+    private final ReadWriteLock inModule;
 
     private Pkcs11Token(Pkcs11Settings settings, PKCS11 module) {
         this.settings = settings;
         this.module = module;
+        this.inModule = IN_MODULE.computeIfAbsent(module, m -> new ReentrantReadWriteLock());
     }
 
     /** Loads the module, finds the token and logs in: every start error names its cause, never the PIN. */
@@ -63,15 +76,19 @@ public final class Pkcs11Token implements AutoCloseable {
         return token;
     }
 
+    private static CK_C_INITIALIZE_ARGS initializeArgs() {
+        CK_C_INITIALIZE_ARGS args = new CK_C_INITIALIZE_ARGS();
+        args.flags = CKF_OS_LOCKING_OK;
+        return args;
+    }
+
     private static PKCS11 load(Pkcs11Settings settings) {
         String path = settings.library().toAbsolutePath().toString();
         if (!Files.isRegularFile(settings.library())) {
             throw new Pkcs11TokenException(Reason.MISSING_MODULE, "PKCS#11 module " + path + " does not exist");
         }
-        CK_C_INITIALIZE_ARGS args = new CK_C_INITIALIZE_ARGS();
-        args.flags = CKF_OS_LOCKING_OK;
         try {
-            return PKCS11.getInstance(path, "C_GetFunctionList", args, false);
+            return PKCS11.getInstance(path, "C_GetFunctionList", initializeArgs(), false);
         } catch (IOException e) {
             throw new Pkcs11TokenException(Reason.MISSING_MODULE, "PKCS#11 module " + path + " cannot be loaded: "
                     + e.getMessage());
@@ -313,7 +330,14 @@ public final class Pkcs11Token implements AutoCloseable {
     /** Runs {@code body} on a pooled session; a call that finds the token gone drops the connection. */
     private <T> T call(String what, SessionCall<T> body) {
         Connection c = connection();
-        long session = c.borrow(what);
+        inModule.readLock().lock();
+        long session;
+        try {
+            session = c.borrow(what);
+        } catch (RuntimeException e) {
+            inModule.readLock().unlock();
+            throw e;
+        }
         boolean healthy = true;
         try {
             return body.apply(c, session);
@@ -337,6 +361,7 @@ public final class Pkcs11Token implements AutoCloseable {
             if (healthy) {
                 c.giveBack(session);
             }
+            inModule.readLock().unlock();
         }
     }
 
@@ -347,16 +372,74 @@ public final class Pkcs11Token implements AutoCloseable {
         }
         synchronized (this) {
             if (connection == null) {
-                connection = connect();
+                connection = reconnect();
             }
             return connection;
         }
     }
 
-    private synchronized void drop(Connection c) {
-        if (connection == c) {
-            connection = null;
+    /** Not under this object's monitor: a reconnect holding it may be waiting for this caller to leave the module. */
+    private void drop(Connection c) {
+        boolean mine;
+        synchronized (c) {
+            mine = connection == c;
+            if (mine) {
+                connection = null;
+            }
+        }
+        if (mine) {
             c.closeAll();
+        }
+    }
+
+    private Connection reconnect() {
+        try {
+            return connectInModule();
+        } catch (Pkcs11TokenException e) {
+            if (e.reason() != Reason.UNREACHABLE && e.reason() != Reason.UNKNOWN_TOKEN) {
+                throw e;
+            }
+            reinitialize();
+            return connectInModule();
+        }
+    }
+
+    private Connection connectInModule() {
+        inModule.readLock().lock();
+        try {
+            return connect();
+        } finally {
+            inModule.readLock().unlock();
+        }
+    }
+
+    /**
+     * C_Finalize and C_Initialize on the loaded module. The JDK's binding initialises a module once, in
+     * getInstance, and keeps C_Initialize package-private: reached by reflection, which needs
+     * {@code --add-opens jdk.crypto.cryptoki/sun.security.pkcs11.wrapper} (the jar's manifest has Add-Opens).
+     */
+    private void reinitialize() {
+        inModule.writeLock().lock();
+        try {
+            try {
+                module.C_Finalize(null);
+            } catch (PKCS11Exception ignored) {
+                // not initialised any more (a failed re-initialisation before): initialise below all the same
+            }
+            Method initialize = PKCS11.class.getDeclaredMethod("C_Initialize", Object.class);
+            initialize.setAccessible(true);
+            initialize.invoke(module, initializeArgs());
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            String why = cause instanceof PKCS11Exception p ? Ck.name(p.getErrorCode(), p.getMessage()) : String.valueOf(cause);
+            throw new Pkcs11TokenException(Reason.UNREACHABLE, "PKCS#11 module " + settings.library()
+                    + " failed to initialise again (" + why + ")");
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new Pkcs11TokenException(Reason.UNREACHABLE, "PKCS#11 module " + settings.library() + " cannot be"
+                    + " initialised again without --add-opens jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED ("
+                    + e + ")");
+        } finally {
+            inModule.writeLock().unlock();
         }
     }
 
