@@ -81,7 +81,8 @@ class S3MirrorIT {
                                 && m.contains("issuer_mirror_verified{mirror=\"s3\"} 1.0")
                                 && m.contains("issuer_mirror_verified{mirror=\"filesystem\"} 1.0"));
                 assertThat(new String(get("http://127.0.0.1:" + mgmt + "/actuator/health/mirror").body(), StandardCharsets.UTF_8))
-                        .contains("\"s3\":{\"storage\":\"S3 bucket s3://oidc at " + s3.endpoint() + "\",\"verified\":true");
+                        .contains("\"s3\":{\"storage\":\"S3 bucket s3://oidc at " + s3.endpoint()
+                                + "\",\"issuer\":\"https://oidc.example.com/cluster-a\",\"verified\":true");
 
                 // Drift: one object deleted, another edited by hand. The service's 1 s loop may repair either at any
                 // moment, so what proves the repair is what comes after it: a newer ETag, the served bytes and
